@@ -1,0 +1,78 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The one configuration schema of the hub. Every default lives here.
+ * Values come from an optional YAML file (HUB_CONFIG) and environment variables
+ * (see ENV_BINDINGS in load.ts); nothing else reads process.env.
+ */
+export const ClickHouseConfig = Type.Object({
+  /** When empty, `npm start` runs a local ClickHouse under dataDir. */
+  url: Type.String({ default: '' }),
+  database: Type.String({ default: 'hub', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
+  username: Type.String({ default: 'default' }),
+  password: Type.String({ default: '' }),
+  requestTimeoutMs: Type.Integer({ minimum: 100, default: 30_000 }),
+  /** Cluster name for ReplicatedMergeTree + Distributed tables; empty means single node. */
+  cluster: Type.String({ default: '', pattern: '^([A-Za-z_][A-Za-z0-9_]*)?$' }),
+});
+
+export const RetentionConfig = Type.Object({
+  logsDays: Type.Integer({ minimum: 1, default: 14 }),
+  metricsDays: Type.Integer({ minimum: 1, default: 30 }),
+  checkIntervalMs: Type.Integer({ minimum: 1000, default: 3_600_000 }),
+});
+
+export const CollectorConfig = Type.Object({
+  host: Type.String({ default: '0.0.0.0' }),
+  httpPort: Type.Integer({ minimum: 0, maximum: 65535, default: 4318 }),
+  grpcPort: Type.Integer({ minimum: 0, maximum: 65535, default: 4317 }),
+  /** Bearer tokens accepted for ingest; empty list means no authentication. */
+  authTokens: Type.Array(Type.String({ minLength: 16 }), { default: [] }),
+  /** Largest request body, compressed or not, checked again after decompression. */
+  maxBodyBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+  maxAttributesPerRecord: Type.Integer({ minimum: 1, default: 256 }),
+  maxAnyValueDepth: Type.Integer({ minimum: 1, maximum: 64, default: 16 }),
+  /** A flush starts when a batch reaches any of these. */
+  flushRows: Type.Integer({ minimum: 1, default: 50_000 }),
+  flushBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+  flushIntervalMs: Type.Integer({ minimum: 1, default: 500 }),
+  /** Acknowledged-but-not-inserted bytes held in memory; above it, ingest answers 429. */
+  maxPendingBytes: Type.Integer({ minimum: 1024 * 1024, default: 192 * 1024 * 1024 }),
+  maxConcurrentInserts: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
+  retryAfterSeconds: Type.Integer({ minimum: 1, default: 2 }),
+  /** Write-ahead log folder: acknowledged rows are fsynced here before the answer. */
+  walDir: Type.String({ default: '.hub-data/wal' }),
+  walFsync: Type.Boolean({ default: true }),
+});
+
+export const ApiConfig = Type.Object({
+  host: Type.String({ default: '0.0.0.0' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+});
+
+export const SelfTelemetryConfig = Type.Object({
+  enabled: Type.Boolean({ default: true }),
+  /** OTLP/HTTP base URL; empty means the hub's own collector. */
+  endpoint: Type.String({ default: '' }),
+  exportIntervalMs: Type.Integer({ minimum: 1000, default: 30_000 }),
+});
+
+export const HubConfig = Type.Object({
+  dataDir: Type.String({ default: '.hub-data' }),
+  logLevel: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  clickhouse: ClickHouseConfig,
+  retention: RetentionConfig,
+  collector: CollectorConfig,
+  api: ApiConfig,
+  selfTelemetry: SelfTelemetryConfig,
+});
+
+export type HubConfig = Static<typeof HubConfig>;
+export type ClickHouseConfig = Static<typeof ClickHouseConfig>;
+export type CollectorConfig = Static<typeof CollectorConfig>;
+export type RetentionConfig = Static<typeof RetentionConfig>;
+export type ApiConfig = Static<typeof ApiConfig>;
+export type SelfTelemetryConfig = Static<typeof SelfTelemetryConfig>;

@@ -1,0 +1,78 @@
+import { CoreErrors } from '../errors.ts';
+import type { Db } from '../clickhouse/client.ts';
+import { ident, qualified, sql, trusted, type SqlFragment } from '../sql/escape.ts';
+import { LOGS_TABLE, METRIC_SAMPLES_TABLE, METRIC_SERIES_TABLE, createTableStatements, type SchemaContext } from './tables.ts';
+
+/**
+ * Versioned migrations. Each is idempotent (IF NOT EXISTS), is recorded in
+ * schema_migrations when applied, and renders its DDL for the connected server.
+ * Append new migrations; never edit an applied one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  statements(ctx: SchemaContext): SqlFragment[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'logs and metrics tables',
+    statements: (ctx) => [
+      ...createTableStatements(LOGS_TABLE, ctx),
+      ...createTableStatements(METRIC_SERIES_TABLE, ctx),
+      ...createTableStatements(METRIC_SAMPLES_TABLE, ctx),
+    ],
+  },
+];
+
+export function schemaContextFor(
+  db: Db,
+  retention: { logsDays: number; metricsDays: number },
+): SchemaContext {
+  return {
+    database: db.database,
+    capabilities: db.capabilities,
+    cluster: db.cluster,
+    logsRetentionDays: retention.logsDays,
+    metricsRetentionDays: retention.metricsDays,
+  };
+}
+
+export interface MigrationResult {
+  applied: number[];
+  alreadyApplied: number[];
+}
+
+/** Applies every migration not yet recorded, in order. Safe to run concurrently and repeatedly. */
+export async function migrate(
+  db: Db,
+  retention: { logsDays: number; metricsDays: number },
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<MigrationResult> {
+  const ctx = schemaContextFor(db, retention);
+  const onCluster = db.cluster ? sql` ON CLUSTER ${ident(db.cluster)}` : trusted('');
+  const table = qualified(db.database, 'schema_migrations');
+  await db.command(
+    sql`CREATE TABLE IF NOT EXISTS ${table}${onCluster} (version UInt32, name String, applied_at DateTime) ENGINE = MergeTree() ORDER BY version`,
+  );
+  const rows = await db.query<{ version: number }>(sql`SELECT DISTINCT version FROM ${table}`);
+  const done = new Set(rows.map((r) => Number(r.version)));
+  const result: MigrationResult = { applied: [], alreadyApplied: [] };
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (done.has(m.version)) {
+      result.alreadyApplied.push(m.version);
+      continue;
+    }
+    for (const statement of m.statements(ctx)) {
+      try {
+        await db.command(statement);
+      } catch (err) {
+        throw new CoreErrors.MIGRATION_FAILED(`${m.version} (${m.name})`, (err as Error).message);
+      }
+    }
+    await db.command(sql`INSERT INTO ${table} (version, name, applied_at) VALUES (${m.version}, ${m.name}, now())`);
+    result.applied.push(m.version);
+  }
+  return result;
+}
