@@ -6,7 +6,11 @@ import createError from '@fastify/error';
  */
 export const CoreErrors = {
   CONFIG_INVALID: createError('HUB_CONFIG_INVALID', 'Invalid configuration: %s', 500),
-  CONFIG_FILE_UNREADABLE: createError('HUB_CONFIG_FILE_UNREADABLE', 'Cannot read configuration file %s: %s', 500),
+  CONFIG_FILE_UNREADABLE: createError(
+    'HUB_CONFIG_FILE_UNREADABLE',
+    'Cannot read configuration file %s: %s',
+    500,
+  ),
   SQL_INVALID_VALUE: createError('HUB_SQL_INVALID_VALUE', 'Value cannot be used in SQL: %s', 400),
   CLICKHOUSE_UNAVAILABLE: createError('HUB_CLICKHOUSE_UNAVAILABLE', 'ClickHouse is unavailable: %s', 503),
   CLICKHOUSE_QUERY_FAILED: createError('HUB_CLICKHOUSE_QUERY_FAILED', 'ClickHouse query failed: %s', 500),

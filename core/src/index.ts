@@ -62,7 +62,13 @@ export {
   type SchemaContext,
   type TableSpec,
 } from './schema/tables.ts';
-export { MIGRATIONS, migrate, schemaContextFor, type Migration, type MigrationResult } from './schema/migrations.ts';
+export {
+  MIGRATIONS,
+  migrate,
+  schemaContextFor,
+  type Migration,
+  type MigrationResult,
+} from './schema/migrations.ts';
 export {
   enforceRetention,
   scheduleRetention,

@@ -40,7 +40,7 @@ export function createLogger(name: string, level: string): Logger {
           body: message,
           attributes,
         });
-        method.apply(this, args as Parameters<typeof method>);
+        method.apply(this, args);
       },
     },
   });

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, sql, capabilitiesFor, createTableStatements, LOGS_TABLE, MIGRATIONS } from '../src/index.ts';
+import {
+  migrate,
+  sql,
+  capabilitiesFor,
+  createTableStatements,
+  LOGS_TABLE,
+  MIGRATIONS,
+} from '../src/index.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 
 describe('migrations', () => {
@@ -20,7 +27,12 @@ describe('migrations', () => {
     const tables = await t.db.query<{ name: string }>(
       sql`SELECT name FROM system.tables WHERE database = ${t.database} ORDER BY name`,
     );
-    expect(tables.map((r) => r.name)).toEqual(['logs', 'metric_samples', 'metric_series', 'schema_migrations']);
+    expect(tables.map((r) => r.name)).toEqual([
+      'logs',
+      'metric_samples',
+      'metric_series',
+      'schema_migrations',
+    ]);
     const recorded = await t.db.query<{ c: string }>(sql`SELECT count() AS c FROM schema_migrations`);
     expect(Number(recorded[0]?.c)).toBe(MIGRATIONS.length);
   });
@@ -63,7 +75,11 @@ describe('DDL for a current ClickHouse', () => {
     const statements = createTableStatements(LOGS_TABLE, { ...ctx, cluster: 'hub_cluster' });
     expect(statements).toHaveLength(2);
     expect(statements[0]?.text).toContain('`hub`.`logs_local` ON CLUSTER `hub_cluster`');
-    expect(statements[0]?.text).toContain("ReplicatedMergeTree('/clickhouse/tables/{shard}/hub/logs_local', '{replica}')");
-    expect(statements[1]?.text).toContain('ENGINE = Distributed(`hub_cluster`, `hub`, `logs_local`, cityHash64(service_name))');
+    expect(statements[0]?.text).toContain(
+      "ReplicatedMergeTree('/clickhouse/tables/{shard}/hub/logs_local', '{replica}')",
+    );
+    expect(statements[1]?.text).toContain(
+      'ENGINE = Distributed(`hub_cluster`, `hub`, `logs_local`, cityHash64(service_name))',
+    );
   });
 });

@@ -17,7 +17,13 @@ export function clickhouseUrl(): string {
 export async function createTestDb(options: { migrate?: boolean; url?: string } = {}): Promise<TestDb> {
   const url = options.url ?? clickhouseUrl();
   const database = `t_${randomBytes(6).toString('hex')}`;
-  const db = await connectClickHouse({ url, database, username: 'default', password: '', createDatabase: true });
+  const db = await connectClickHouse({
+    url,
+    database,
+    username: 'default',
+    password: '',
+    createDatabase: true,
+  });
   if (options.migrate !== false) await migrate(db, { logsDays: 14, metricsDays: 30 });
   return {
     db,

@@ -64,7 +64,7 @@ function isConnectionError(err: unknown): boolean {
 /** Wraps a failure as HUB_CLICKHOUSE_UNAVAILABLE (retryable) or HUB_CLICKHOUSE_QUERY_FAILED. */
 export function classifyClickHouseError(err: unknown): Error {
   if (err instanceof CoreErrors.CLICKHOUSE_UNAVAILABLE || err instanceof CoreErrors.CLICKHOUSE_QUERY_FAILED) {
-    return err as Error;
+    return err;
   }
   const message = (err as Error | undefined)?.message ?? String(err);
   const wrapped = isConnectionError(err)
@@ -92,13 +92,19 @@ function postRaw(
       {
         method: 'POST',
         agent,
-        headers: { 'Content-Length': body.length, Authorization: auth, 'Content-Type': 'application/octet-stream' },
+        headers: {
+          'Content-Length': body.length,
+          Authorization: auth,
+          'Content-Type': 'application/octet-stream',
+        },
         timeout: timeoutMs,
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );
@@ -122,7 +128,10 @@ class ClickHouseDb implements Db {
     password: string,
     private readonly timeoutMs: number,
   ) {
-    this.agent = new (base.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 16 });
+    this.agent = new (base.protocol === 'https:' ? https.Agent : http.Agent)({
+      keepAlive: true,
+      maxSockets: 16,
+    });
     this.auth = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   }
 
@@ -130,13 +139,16 @@ class ClickHouseDb implements Db {
     return (await this.queryWithStats<T>(q, options)).rows;
   }
 
-  async queryWithStats<T>(q: SqlFragment, options: QueryOptions = {}): Promise<{ rows: T[]; stats: QueryStats }> {
+  async queryWithStats<T>(
+    q: SqlFragment,
+    options: QueryOptions = {},
+  ): Promise<{ rows: T[]; stats: QueryStats }> {
     const started = performance.now();
     try {
       const result = await this.client.query({
         query: q.text,
         format: 'JSONEachRow',
-        ...(options.settings ? { clickhouse_settings: options.settings as never } : {}),
+        ...(options.settings ? { clickhouse_settings: options.settings } : {}),
         ...(options.abortSignal ? { abort_signal: options.abortSignal } : {}),
         ...(options.queryId ? { query_id: options.queryId } : {}),
       });
@@ -159,7 +171,7 @@ class ClickHouseDb implements Db {
     try {
       await this.client.command({
         query: q.text,
-        ...(options.settings ? { clickhouse_settings: options.settings as never } : {}),
+        ...(options.settings ? { clickhouse_settings: options.settings } : {}),
       });
     } catch (err) {
       throw classifyClickHouseError(err);
@@ -178,9 +190,12 @@ class ClickHouseDb implements Db {
     }
     if (res.status !== 200) {
       // 5xx with "Too many parts" / memory limits are transient; anything else is a bug or bad data.
-      const transient = res.status >= 500 && /Too many parts|MEMORY_LIMIT|Memory limit|TIMEOUT/i.test(res.text);
+      const transient =
+        res.status >= 500 && /Too many parts|MEMORY_LIMIT|Memory limit|TIMEOUT/i.test(res.text);
       const message = `INSERT INTO ${table} answered ${res.status}: ${res.text.slice(0, 500)}`;
-      throw transient ? new CoreErrors.CLICKHOUSE_UNAVAILABLE(message) : new CoreErrors.CLICKHOUSE_QUERY_FAILED(message);
+      throw transient
+        ? new CoreErrors.CLICKHOUSE_UNAVAILABLE(message)
+        : new CoreErrors.CLICKHOUSE_QUERY_FAILED(message);
     }
   }
 

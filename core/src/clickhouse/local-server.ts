@@ -30,7 +30,11 @@ export interface LocalClickHouseOptions {
   maxServerMemoryBytes?: number;
 }
 
-const CANDIDATE_BINARIES = ['/usr/sbin/clickhouse-server', '/usr/bin/clickhouse-server', '/usr/bin/clickhouse'];
+const CANDIDATE_BINARIES = [
+  '/usr/sbin/clickhouse-server',
+  '/usr/bin/clickhouse-server',
+  '/usr/bin/clickhouse',
+];
 
 export function findClickHouseBinary(): string | undefined {
   return CANDIDATE_BINARIES.find((p) => existsSync(p));
@@ -118,7 +122,8 @@ function usersXml(maxMemory: number): string {
 async function waitForPing(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new CoreErrors.CLICKHOUSE_UNAVAILABLE(`server exited with ${child.exitCode}`);
+    if (child.exitCode !== null)
+      throw new CoreErrors.CLICKHOUSE_UNAVAILABLE(`server exited with ${child.exitCode}`);
     try {
       const res = await fetch(`${url}/ping`);
       if (res.ok) return;
@@ -158,7 +163,9 @@ export async function startLocalClickHouse(options: LocalClickHouseOptions): Pro
   const tcpPort = options.tcpPort ?? (await freePort());
   writeFileSync(path.join(dir, 'config.xml'), configXml(dir, httpPort, tcpPort));
   writeFileSync(path.join(dir, 'users.xml'), usersXml(options.maxServerMemoryBytes ?? 4_000_000_000));
-  const args = binary.endsWith('/clickhouse') ? ['server', `--config-file=${dir}/config.xml`] : [`--config-file=${dir}/config.xml`];
+  const args = binary.endsWith('/clickhouse')
+    ? ['server', `--config-file=${dir}/config.xml`]
+    : [`--config-file=${dir}/config.xml`];
   const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {

@@ -49,8 +49,11 @@ function readEnvValue(name: string, text: string, kind: 'string' | 'int' | 'bool
     case 'string':
       return text;
     case 'int': {
-      if (!/^-?\d+$/.test(text.trim())) throw new CoreErrors.CONFIG_INVALID(`${name}="${text}" is not an integer`);
-      return Number(text);
+      const value = Number(text);
+      if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) {
+        throw new CoreErrors.CONFIG_INVALID(`${name}="${text}" is not an integer`);
+      }
+      return value;
     }
     case 'bool': {
       const t = text.trim().toLowerCase();
@@ -99,7 +102,12 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
     } catch (err) {
       throw new CoreErrors.CONFIG_FILE_UNREADABLE(file, (err as Error).message);
     }
-    const parsed: unknown = parseYaml(text);
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(text);
+    } catch (err) {
+      throw new CoreErrors.CONFIG_INVALID(`${file} is not valid YAML: ${(err as Error).message}`);
+    }
     if (parsed !== null && parsed !== undefined) {
       if (typeof parsed !== 'object' || Array.isArray(parsed)) {
         throw new CoreErrors.CONFIG_INVALID(`${file} must contain a YAML mapping`);

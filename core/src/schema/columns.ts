@@ -26,6 +26,7 @@ export interface ColumnSpec {
 }
 
 export const LOG_COLUMNS = [
+  // Per record.
   { name: 'id', type: 'UInt64' },
   { name: 'timestamp', type: 'DateTime', codec: 'DoubleDelta, ZSTD(1)' },
   { name: 'time_unix_nano', type: 'UInt64', codec: 'DoubleDelta, ZSTD(1)' },
@@ -37,21 +38,22 @@ export const LOG_COLUMNS = [
   { name: 'span_id', type: 'String', codec: 'ZSTD(1)' },
   { name: 'flags', type: 'UInt32' },
   { name: 'event_name', type: 'String', lowCardinality: true },
+  { name: 'http_status', type: 'UInt16' },
+  { name: 'attr_keys', type: 'Array(String)', codec: 'ZSTD(1)' },
+  { name: 'attr_values', type: 'Array(String)', codec: 'ZSTD(1)' },
+  { name: 'attr_num_keys', type: 'Array(String)', codec: 'ZSTD(1)' },
+  { name: 'attr_num_values', type: 'Array(Float64)', codec: 'ZSTD(1)' },
+  // Per resource and scope: the collector encodes these once and copies them to each record.
   { name: 'service_name', type: 'String', lowCardinality: true },
   { name: 'service_version', type: 'String', lowCardinality: true },
   { name: 'service_namespace', type: 'String', lowCardinality: true },
   { name: 'service_instance_id', type: 'String', lowCardinality: true },
   { name: 'environment', type: 'String', lowCardinality: true },
   { name: 'host_name', type: 'String', lowCardinality: true },
-  { name: 'http_status', type: 'UInt16' },
   { name: 'scope_name', type: 'String', lowCardinality: true },
   { name: 'scope_version', type: 'String', lowCardinality: true },
   { name: 'resource_keys', type: 'Array(String)', codec: 'ZSTD(1)' },
   { name: 'resource_values', type: 'Array(String)', codec: 'ZSTD(1)' },
-  { name: 'attr_keys', type: 'Array(String)', codec: 'ZSTD(1)' },
-  { name: 'attr_values', type: 'Array(String)', codec: 'ZSTD(1)' },
-  { name: 'attr_num_keys', type: 'Array(String)', codec: 'ZSTD(1)' },
-  { name: 'attr_num_values', type: 'Array(Float64)', codec: 'ZSTD(1)' },
 ] as const satisfies readonly ColumnSpec[];
 
 export const METRIC_SERIES_COLUMNS = [

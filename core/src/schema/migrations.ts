@@ -1,7 +1,13 @@
 import { CoreErrors } from '../errors.ts';
 import type { Db } from '../clickhouse/client.ts';
 import { ident, qualified, sql, trusted, type SqlFragment } from '../sql/escape.ts';
-import { LOGS_TABLE, METRIC_SAMPLES_TABLE, METRIC_SERIES_TABLE, createTableStatements, type SchemaContext } from './tables.ts';
+import {
+  LOGS_TABLE,
+  METRIC_SAMPLES_TABLE,
+  METRIC_SERIES_TABLE,
+  createTableStatements,
+  type SchemaContext,
+} from './tables.ts';
 
 /**
  * Versioned migrations. Each is idempotent (IF NOT EXISTS), is recorded in
@@ -71,7 +77,9 @@ export async function migrate(
         throw new CoreErrors.MIGRATION_FAILED(`${m.version} (${m.name})`, (err as Error).message);
       }
     }
-    await db.command(sql`INSERT INTO ${table} (version, name, applied_at) VALUES (${m.version}, ${m.name}, now())`);
+    await db.command(
+      sql`INSERT INTO ${table} (version, name, applied_at) VALUES (${m.version}, ${m.name}, now())`,
+    );
     result.applied.push(m.version);
   }
   return result;

@@ -1,6 +1,12 @@
 import type { Db } from '../clickhouse/client.ts';
 import { ident, qualified, sql, trusted } from '../sql/escape.ts';
-import { LOGS_TABLE, METRIC_SAMPLES_TABLE, METRIC_SERIES_TABLE, storageTableName, type TableSpec } from './tables.ts';
+import {
+  LOGS_TABLE,
+  METRIC_SAMPLES_TABLE,
+  METRIC_SERIES_TABLE,
+  storageTableName,
+  type TableSpec,
+} from './tables.ts';
 import { schemaContextFor } from './migrations.ts';
 
 /**
@@ -19,7 +25,11 @@ export interface DroppedPartition {
   partition: string;
 }
 
-const RULES: ReadonlyArray<{ spec: TableSpec; days: (p: RetentionPolicy) => number; granularity: 'day' | 'month' }> = [
+const RULES: ReadonlyArray<{
+  spec: TableSpec;
+  days: (p: RetentionPolicy) => number;
+  granularity: 'day' | 'month';
+}> = [
   { spec: LOGS_TABLE, days: (p) => p.logsDays, granularity: 'day' },
   { spec: METRIC_SAMPLES_TABLE, days: (p) => p.metricsDays, granularity: 'day' },
   { spec: METRIC_SERIES_TABLE, days: (p) => p.metricsDays, granularity: 'month' },
@@ -37,7 +47,11 @@ export function partitionEnd(partition: string, granularity: 'day' | 'month'): D
   return m ? new Date(Date.UTC(Number(m[1]), Number(m[2]), 0)) : undefined;
 }
 
-export async function enforceRetention(db: Db, policy: RetentionPolicy, now = new Date()): Promise<DroppedPartition[]> {
+export async function enforceRetention(
+  db: Db,
+  policy: RetentionPolicy,
+  now = new Date(),
+): Promise<DroppedPartition[]> {
   const ctx = schemaContextFor(db, policy);
   const dropped: DroppedPartition[] = [];
   const onCluster = db.cluster ? sql` ON CLUSTER ${ident(db.cluster)}` : trusted('');
@@ -46,7 +60,8 @@ export async function enforceRetention(db: Db, policy: RetentionPolicy, now = ne
     const parts = await db.query<{ partition: string; partition_id: string }>(
       sql`SELECT DISTINCT partition, partition_id FROM system.parts WHERE database = ${db.database} AND table = ${table} AND active`,
     );
-    const cutoffDay = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - rule.days(policy) * 86_400_000;
+    const cutoffDay =
+      Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - rule.days(policy) * 86_400_000;
     for (const part of parts) {
       const end = partitionEnd(part.partition, rule.granularity);
       if (end && end.getTime() < cutoffDay) {

@@ -52,10 +52,30 @@ export function quoteString(value: string): string {
   return `'${wellFormed.replace(/[\\'\n\r\t\0\b\f]/g, (c: string) => STRING_ESCAPES[c] as string)}'`;
 }
 
+/** 2^54: scales every subnormal double into the normal range, exactly. */
+const SUBNORMAL_SCALE = 2 ** 54;
+const MIN_NORMAL = 2.2250738585072014e-308;
+
 export function renderNumber(value: number): string {
   if (!Number.isFinite(value)) throw new CoreErrors.SQL_INVALID_VALUE(`non-finite number ${value}`);
-  if (Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) return value.toString();
+  if (value !== 0 && Math.abs(value) < MIN_NORMAL) {
+    // ClickHouse 18.16 parses number literals with strtod and rejects its ERANGE, which
+    // glibc raises for subnormals: `SELECT 5e-324` is a syntax error. Scaling by a power
+    // of two and dividing it back out on the server is exact.
+    return `(${(value * SUBNORMAL_SCALE).toString()} / ${SUBNORMAL_SCALE})`;
+  }
   // Exponent form is valid ClickHouse float syntax (1e-7, 1.5e+300).
+  return value.toString();
+}
+
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+
+function renderBigInt(value: bigint): string {
+  // Outside Int64/UInt64 ClickHouse would read the literal as a Float64 and silently round it.
+  if (value < INT64_MIN || value > UINT64_MAX) {
+    throw new CoreErrors.SQL_INVALID_VALUE(`integer ${value.toString()} is outside the Int64/UInt64 range`);
+  }
   return value.toString();
 }
 
@@ -74,7 +94,7 @@ function renderScalar(value: string | number | bigint | boolean | Date | null): 
     case 'number':
       return renderNumber(value);
     case 'bigint':
-      return value.toString();
+      return renderBigInt(value);
     case 'boolean':
       return value ? '1' : '0';
     default:
@@ -96,7 +116,11 @@ export function renderValue(value: SqlValue): string {
 export function sql(strings: TemplateStringsArray, ...values: SqlValue[]): SqlFragment {
   let text = strings[0] as string;
   for (let i = 0; i < values.length; i++) {
-    text += renderValue(values[i] as SqlValue) + (strings[i + 1] as string);
+    const rendered = renderValue(values[i] as SqlValue);
+    // `10-${-5}` must not become `10--5`: `--` starts a comment that would swallow the
+    // rest of the line (a WHERE condition, say). A space keeps the two minus signs apart.
+    if (rendered.startsWith('-') && text.endsWith('-')) text += ' ';
+    text += rendered + (strings[i + 1] as string);
   }
   return fragment(text);
 }
@@ -115,7 +139,11 @@ export function qualified(database: string, table: string): SqlFragment {
 }
 
 /** A whole number within bounds: LIMIT, step seconds, counts. */
-export function int(value: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): SqlFragment {
+export function int(
+  value: number,
+  min = Number.MIN_SAFE_INTEGER,
+  max = Number.MAX_SAFE_INTEGER,
+): SqlFragment {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new CoreErrors.SQL_INVALID_VALUE(`expected an integer in [${min}, ${max}], got ${value}`);
   }
@@ -131,7 +159,10 @@ export function interval(amount: number, unit: IntervalUnit): SqlFragment {
 }
 
 /** Joins fragments with a separator (itself a fixed piece of SQL). */
-export function join(parts: ReadonlyArray<SqlFragment>, separator: ', ' | ' AND ' | ' OR ' | ' ' | '\n'): SqlFragment {
+export function join(
+  parts: ReadonlyArray<SqlFragment>,
+  separator: ', ' | ' AND ' | ' OR ' | ' ' | '\n',
+): SqlFragment {
   return fragment(parts.map((p) => p.text).join(separator));
 }
 

@@ -12,7 +12,7 @@ export interface SelfTelemetry {
 }
 
 export interface SelfTelemetryOptions {
-  serviceName: 'hub-collector' | 'hub-api' | string;
+  serviceName: string;
   serviceVersion: string;
   environment: string;
   config: SelfTelemetryConfig;

@@ -1,0 +1,15 @@
+export { buildCollector, type Collector, type BuildCollectorOptions } from './app.ts';
+export { CollectorErrors, GRPC_STATUS, grpcStatusFor, isRetryableStatus } from './errors.ts';
+export { Ingestor, type PayloadFormat } from './ingest.ts';
+export { IngestPipeline, type PipelineOptions, type PipelineStats } from './pipeline/pipeline.ts';
+export { recoverWal, readWalFile, type RecoveredBatch } from './pipeline/wal.ts';
+export { decodeLogsProto } from './otlp/logs-proto.ts';
+export { decodeLogsJson } from './otlp/logs-json.ts';
+export { decodeMetricsProto } from './otlp/metrics-proto.ts';
+export { decodeMetricsJson } from './otlp/metrics-json.ts';
+export { SeriesFingerprints } from './otlp/metric-row.ts';
+export { RowIds, newBatchKey, batchIdRange, MAX_ROWS_PER_BATCH } from './otlp/ids.ts';
+export type { DecodeContext, DecodeOutcome, EncodedRows, TableName } from './otlp/decoded.ts';
+export { severityText, severityFromText } from './otlp/severity.ts';
+export { nanosToSeconds, parseNanos } from './otlp/nanos.ts';
+export { TRACES_NOT_STORED } from './otlp/traces.ts';

@@ -1,0 +1,288 @@
+import { AnyValue, ArrayValue, KeyValue, KeyValueList, WIRE } from './fields.ts';
+import { invalid, nestedEnd, readString, type Reader } from './reader.ts';
+
+/**
+ * Attributes of one resource, scope, record or data point, as parallel arrays
+ * (the storage shape on ClickHouse 18.16, which has no Map). Every attribute
+ * keeps its text form; numeric ones are also kept as numbers for comparisons.
+ * Reused across records: reset() keeps the arrays' capacity.
+ */
+export class Attributes {
+  keys: string[] = [];
+  values: string[] = [];
+  numKeys: string[] = [];
+  numValues: number[] = [];
+  count = 0;
+  numCount = 0;
+
+  reset(): void {
+    this.count = 0;
+    this.numCount = 0;
+  }
+
+  add(key: string, text: string): void {
+    this.keys[this.count] = key;
+    this.values[this.count] = text;
+    this.count++;
+  }
+
+  addNumber(key: string, value: number): void {
+    this.numKeys[this.numCount] = key;
+    this.numValues[this.numCount] = value;
+    this.numCount++;
+  }
+
+  get(key: string): string | undefined {
+    for (let i = 0; i < this.count; i++) if (this.keys[i] === key) return this.values[i];
+    return undefined;
+  }
+
+  getNumber(key: string): number | undefined {
+    for (let i = 0; i < this.numCount; i++) if (this.numKeys[i] === key) return this.numValues[i];
+    return undefined;
+  }
+
+  /** key=value pairs sorted by key: the identity used for series fingerprints. */
+  canonical(): string {
+    const pairs: string[] = [];
+    for (let i = 0; i < this.count; i++) pairs.push(`${this.keys[i]}\u0000${this.values[i]}`);
+    return pairs.sort().join('\u0001');
+  }
+
+  copy(): Attributes {
+    const a = new Attributes();
+    a.keys = this.keys.slice(0, this.count);
+    a.values = this.values.slice(0, this.count);
+    a.numKeys = this.numKeys.slice(0, this.numCount);
+    a.numValues = this.numValues.slice(0, this.numCount);
+    a.count = this.count;
+    a.numCount = this.numCount;
+    return a;
+  }
+}
+
+export interface DecodeLimits {
+  maxAttributes: number;
+  maxDepth: number;
+}
+
+/** The decoded form of an AnyValue: its text, and a number when it is int or double. */
+export interface AnyValueResult {
+  text: string;
+  num: number | undefined;
+}
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+
+function numberText(n: number): string {
+  return Number.isFinite(n) ? String(n) : Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
+}
+
+/** Reads an AnyValue message ending at `end` into a JSON-able value. */
+function readAnyJson(r: Reader, end: number, depth: number, limits: DecodeLimits): Json {
+  if (depth > limits.maxDepth) throw invalid(`AnyValue nested deeper than ${limits.maxDepth}`);
+  let value: Json = null;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === AnyValue.STRING && wt === WIRE.LEN) value = readString(r, 'string_value');
+    else if (field === AnyValue.BOOL && wt === WIRE.VARINT) value = r.bool();
+    else if (field === AnyValue.INT && wt === WIRE.VARINT) {
+      const long = r.int64() as unknown as { toNumber(): number; toString(): string };
+      const n = long.toNumber();
+      value = Number.isSafeInteger(n) ? n : long.toString();
+    } else if (field === AnyValue.DOUBLE && wt === WIRE.I64) {
+      const d = r.double();
+      value = Number.isFinite(d) ? d : numberText(d);
+    } else if (field === AnyValue.BYTES && wt === WIRE.LEN) value = (r.bytes() as Buffer).toString('base64');
+    else if (field === AnyValue.ARRAY && wt === WIRE.LEN) {
+      const arrEnd = nestedEnd(r, end);
+      const items: Json[] = [];
+      while (r.pos < arrEnd) {
+        const t = r.uint32();
+        if (t >>> 3 === ArrayValue.VALUES && (t & 7) === WIRE.LEN) {
+          const itemEnd = nestedEnd(r, arrEnd);
+          items.push(readAnyJson(r, itemEnd, depth + 1, limits));
+        } else r.skipType(t & 7);
+      }
+      value = items;
+    } else if (field === AnyValue.KVLIST && wt === WIRE.LEN) {
+      const listEnd = nestedEnd(r, end);
+      const obj: { [k: string]: Json } = {};
+      while (r.pos < listEnd) {
+        const t = r.uint32();
+        if (t >>> 3 === KeyValueList.VALUES && (t & 7) === WIRE.LEN) {
+          const kvEnd = nestedEnd(r, listEnd);
+          let key = '';
+          let v: Json = null;
+          while (r.pos < kvEnd) {
+            const kt = r.uint32();
+            if (kt >>> 3 === KeyValue.KEY && (kt & 7) === WIRE.LEN) key = readString(r, 'key');
+            else if (kt >>> 3 === KeyValue.VALUE && (kt & 7) === WIRE.LEN) {
+              const vEnd = nestedEnd(r, kvEnd);
+              v = readAnyJson(r, vEnd, depth + 1, limits);
+            } else r.skipType(kt & 7);
+          }
+          obj[key] = v;
+        } else r.skipType(t & 7);
+      }
+      value = obj;
+    } else r.skipType(wt);
+  }
+  if (r.pos !== end) throw invalid('AnyValue overruns its length');
+  return value;
+}
+
+function jsonToResult(v: Json, out: AnyValueResult): void {
+  if (typeof v === 'string') {
+    out.text = v;
+    out.num = undefined;
+  } else if (typeof v === 'number') {
+    out.text = numberText(v);
+    out.num = v;
+  } else if (typeof v === 'boolean') {
+    out.text = v ? 'true' : 'false';
+    out.num = undefined;
+  } else if (v === null) {
+    out.text = '';
+    out.num = undefined;
+  } else {
+    out.text = JSON.stringify(v);
+    out.num = undefined;
+  }
+}
+
+/**
+ * Reads an AnyValue (message body ending at `end`) into out. Strings take the
+ * fast path; arrays and maps are rendered as JSON text.
+ */
+export function readAnyValue(r: Reader, end: number, limits: DecodeLimits, out: AnyValueResult): void {
+  // Fast path: a single string_value field, the most common shape by far.
+  const start = r.pos;
+  if (start < end) {
+    const tag = r.uint32();
+    if (tag === ((AnyValue.STRING << 3) | WIRE.LEN)) {
+      const s = readString(r, 'string_value');
+      if (r.pos === end) {
+        out.text = s;
+        out.num = undefined;
+        return;
+      }
+    }
+    r.pos = start;
+  }
+  // An int64 beyond 2^53 comes back as its exact decimal text (kept as text only).
+  jsonToResult(readAnyJson(r, end, 1, limits), out);
+}
+
+const scratch: AnyValueResult = { text: '', num: undefined };
+
+/** Reads one KeyValue (message ending at `end`) into attrs. */
+export function readKeyValue(r: Reader, end: number, limits: DecodeLimits, attrs: Attributes): void {
+  let key = '';
+  scratch.text = '';
+  scratch.num = undefined;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === KeyValue.KEY && wt === WIRE.LEN) key = readString(r, 'attribute key');
+    else if (field === KeyValue.VALUE && wt === WIRE.LEN) {
+      const vEnd = nestedEnd(r, end);
+      readAnyValue(r, vEnd, limits, scratch);
+    } else r.skipType(wt);
+  }
+  if (attrs.count >= limits.maxAttributes) {
+    throw new AttributeLimitError(limits.maxAttributes);
+  }
+  attrs.add(key, scratch.text);
+  if (scratch.num !== undefined) attrs.addNumber(key, scratch.num);
+}
+
+/** A record with more attributes than allowed: the record is rejected, not the request. */
+export class AttributeLimitError extends Error {
+  constructor(limit: number) {
+    super(`more than ${limit} attributes`);
+  }
+}
+
+/** Converts an OTLP/JSON AnyValue object. */
+export function jsonAnyValue(value: unknown, limits: DecodeLimits, out: AnyValueResult, depth = 1): void {
+  jsonToResult(jsonAnyToJson(value, limits, depth), out);
+}
+
+function jsonAnyToJson(value: unknown, limits: DecodeLimits, depth: number): Json {
+  if (depth > limits.maxDepth) throw invalid(`AnyValue nested deeper than ${limits.maxDepth}`);
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid('AnyValue must be an object');
+  const v = value as Record<string, unknown>;
+  if ('stringValue' in v || 'string_value' in v) {
+    const s = v['stringValue'] ?? v['string_value'];
+    if (typeof s !== 'string') throw invalid('stringValue must be a string');
+    return s;
+  }
+  if ('boolValue' in v || 'bool_value' in v) {
+    const b = v['boolValue'] ?? v['bool_value'];
+    if (typeof b !== 'boolean') throw invalid('boolValue must be a boolean');
+    return b;
+  }
+  if ('intValue' in v || 'int_value' in v) {
+    const i = v['intValue'] ?? v['int_value'];
+    if (typeof i === 'number' && Number.isInteger(i)) return i;
+    if (typeof i === 'string' && /^-?\d{1,19}$/.test(i)) {
+      const n = Number(i);
+      return Number.isSafeInteger(n) ? n : i;
+    }
+    throw invalid('intValue must be an integer or a decimal string');
+  }
+  if ('doubleValue' in v || 'double_value' in v) {
+    const d = v['doubleValue'] ?? v['double_value'];
+    if (typeof d === 'number') return d;
+    if (d === 'NaN' || d === 'Infinity' || d === '-Infinity') return d;
+    if (typeof d === 'string' && d.trim() !== '' && Number.isFinite(Number(d))) return Number(d);
+    throw invalid('doubleValue must be a number');
+  }
+  if ('bytesValue' in v || 'bytes_value' in v) {
+    const b = v['bytesValue'] ?? v['bytes_value'];
+    if (typeof b !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(b))
+      throw invalid('bytesValue must be base64');
+    return b;
+  }
+  if ('arrayValue' in v || 'array_value' in v) {
+    const a = (v['arrayValue'] ?? v['array_value']) as { values?: unknown } | null;
+    const values = a?.values ?? [];
+    if (!Array.isArray(values)) throw invalid('arrayValue.values must be an array');
+    return values.map((item) => jsonAnyToJson(item, limits, depth + 1));
+  }
+  if ('kvlistValue' in v || 'kvlist_value' in v) {
+    const kv = (v['kvlistValue'] ?? v['kvlist_value']) as { values?: unknown } | unknown[] | null;
+    // Some producers (and the spec's events.json example) send the entries as a bare array.
+    const values = Array.isArray(kv) ? kv : (kv?.values ?? []);
+    if (!Array.isArray(values)) throw invalid('kvlistValue.values must be an array');
+    const obj: { [k: string]: Json } = {};
+    for (const item of values) {
+      if (typeof item !== 'object' || item === null) throw invalid('kvlistValue entries must be objects');
+      const { key, value: inner } = item as { key?: unknown; value?: unknown };
+      if (typeof key !== 'string') throw invalid('kvlistValue key must be a string');
+      obj[key] = jsonAnyToJson(inner, limits, depth + 1);
+    }
+    return obj;
+  }
+  return null;
+}
+
+/** Reads an OTLP/JSON attributes array into attrs. */
+export function jsonAttributes(list: unknown, limits: DecodeLimits, attrs: Attributes): void {
+  if (list === undefined || list === null) return;
+  if (!Array.isArray(list)) throw invalid('attributes must be an array');
+  if (attrs.count + list.length > limits.maxAttributes) throw new AttributeLimitError(limits.maxAttributes);
+  for (const item of list) {
+    if (typeof item !== 'object' || item === null) throw invalid('attribute must be an object');
+    const { key, value } = item as { key?: unknown; value?: unknown };
+    if (typeof key !== 'string') throw invalid('attribute key must be a string');
+    jsonAnyValue(value, limits, scratch);
+    attrs.add(key, scratch.text);
+    if (scratch.num !== undefined) attrs.addNumber(key, scratch.num);
+  }
+}

@@ -1,0 +1,74 @@
+import protobuf from 'protobufjs/minimal.js';
+import { CollectorErrors } from '../errors.ts';
+
+/**
+ * Thin helpers over protobufjs' Reader for the hot path: bounds-checked nested
+ * messages, strict UTF-8 strings and fixed64 as two uint32 halves (no Long).
+ */
+export type Reader = protobuf.Reader;
+export const Reader = protobuf.Reader;
+
+export function createReader(buf: Buffer): Reader {
+  return protobuf.Reader.create(buf);
+}
+
+export function invalid(message: string): Error {
+  return new CollectorErrors.PAYLOAD_INVALID(message);
+}
+
+/** Reads a length prefix and returns the end offset of the nested message, checked against its parent. */
+export function nestedEnd(r: Reader, parentEnd: number): number {
+  const len = r.uint32();
+  const end = r.pos + len;
+  if (end > parentEnd) throw invalid(`nested message of ${len} bytes overruns its parent at offset ${r.pos}`);
+  return end;
+}
+
+/** A protobuf string field, rejecting invalid UTF-8 (as the protobuf spec requires). */
+export function readString(r: Reader, field: string): string {
+  const start = r.pos;
+  const s = r.string();
+  if (s.includes('\uFFFD')) {
+    const check = createReader(r.buf as Buffer);
+    check.pos = start;
+    try {
+      check.stringVerify();
+    } catch {
+      throw invalid(`invalid UTF-8 in ${field}`);
+    }
+  }
+  return s;
+}
+
+/** Reads a bytes field as a view (no copy). */
+export function readBytes(r: Reader): Buffer {
+  return r.bytes() as Buffer;
+}
+
+/** fixed64 as [lo, hi]; stored into the given pair to avoid allocation. */
+export function readFixed64(r: Reader, out: { lo: number; hi: number }): void {
+  out.lo = r.fixed32();
+  out.hi = r.fixed32();
+}
+
+/** fixed64 as a JS number (counts): exact below 2^53. */
+export function readFixed64Number(r: Reader): number {
+  const lo = r.fixed32();
+  const hi = r.fixed32();
+  return hi * 4294967296 + lo;
+}
+
+/** Skips a field of the given wire type, turning protobufjs' errors into payload errors. */
+export function skip(r: Reader, wireType: number): void {
+  r.skipType(wireType);
+}
+
+/** Runs a decoder and maps any low-level failure to HUB_OTLP_PAYLOAD_INVALID. */
+export function decodeGuard<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof CollectorErrors.PAYLOAD_INVALID) throw err;
+    throw invalid(`${what}: ${(err as Error).message}`);
+  }
+}

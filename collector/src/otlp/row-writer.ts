@@ -1,0 +1,118 @@
+/**
+ * A growable buffer that writes ClickHouse RowBinary values. Strings are
+ * written as varint byte length + UTF-8 bytes, arrays as varint count + items,
+ * numbers little-endian. One writer serves a whole request.
+ */
+export class RowWriter {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(initialBytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  private grow(need: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.pos + need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n > this.buf.length) this.grow(n);
+  }
+
+  varint(value: number): void {
+    this.ensure(10);
+    let v = value;
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  u8(value: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = value;
+  }
+
+  u16(value: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16LE(value, this.pos);
+    this.pos += 2;
+  }
+
+  u32(value: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(value >>> 0, this.pos);
+    this.pos += 4;
+  }
+
+  i32(value: number): void {
+    this.ensure(4);
+    this.buf.writeInt32LE(value | 0, this.pos);
+    this.pos += 4;
+  }
+
+  /** UInt64 from its low and high 32-bit halves. */
+  u64Parts(lo: number, hi: number): void {
+    this.ensure(8);
+    this.buf.writeUInt32LE(lo >>> 0, this.pos);
+    this.buf.writeUInt32LE(hi >>> 0, this.pos + 4);
+    this.pos += 8;
+  }
+
+  /** UInt64 from a non-negative JS number (exact below 2^53). */
+  u64(value: number): void {
+    const v = value > 0 ? value : 0;
+    this.u64Parts(v % 4294967296, Math.floor(v / 4294967296));
+  }
+
+  f64(value: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(value, this.pos);
+    this.pos += 8;
+  }
+
+  string(value: string): void {
+    const bytes = Buffer.byteLength(value, 'utf8');
+    this.varint(bytes);
+    this.ensure(bytes);
+    this.buf.write(value, this.pos, bytes, 'utf8');
+    this.pos += bytes;
+  }
+
+  stringArray(values: readonly string[], count = values.length): void {
+    this.varint(count);
+    for (let i = 0; i < count; i++) this.string(values[i] as string);
+  }
+
+  f64Array(values: readonly number[], count = values.length): void {
+    this.varint(count);
+    this.ensure(count * 8);
+    for (let i = 0; i < count; i++) {
+      this.buf.writeDoubleLE(values[i] as number, this.pos);
+      this.pos += 8;
+    }
+  }
+
+  u64Array(values: readonly number[], count = values.length): void {
+    this.varint(count);
+    for (let i = 0; i < count; i++) this.u64(values[i] as number);
+  }
+
+  raw(bytes: Buffer): void {
+    this.ensure(bytes.length);
+    bytes.copy(this.buf, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** A copy of what was written (the writer can then be reused). */
+  take(): Buffer {
+    const out = Buffer.from(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    return out;
+  }
+}

@@ -1,0 +1,64 @@
+import type { TableName } from '../otlp/decoded.ts';
+import { RowIds } from '../otlp/ids.ts';
+import type { WalFile } from './wal.ts';
+
+/**
+ * Rows of one table waiting for one INSERT. A batch opens on the first request
+ * after the previous one sealed; its WAL file opens with it.
+ */
+export class Batch {
+  readonly chunks: Buffer[] = [];
+  rows = 0;
+  /** Next row id; never goes back, so ids stay unique even when a chunk is withdrawn. */
+  nextRow = 0;
+  bytes = 0;
+  minTs = Infinity;
+  maxTs = -Infinity;
+  attempts = 0;
+  sealed = false;
+  readonly openedAt = Date.now();
+
+  constructor(
+    readonly table: TableName,
+    readonly key: number,
+    readonly wal: WalFile | undefined,
+    /** Rows recovered from the WAL may already be in ClickHouse: reconcile before inserting. */
+    readonly recovered = false,
+    /** The WAL file of a recovered batch (a live batch's is wal.file). */
+    private readonly recoveredFile?: string,
+  ) {}
+
+  get walPath(): string | undefined {
+    return this.wal?.file ?? this.recoveredFile;
+  }
+
+  /** Row ids for rows that will be appended next, in this tick. */
+  ids(): RowIds {
+    return new RowIds(this.key, this.nextRow);
+  }
+
+  /** Adds rows in memory and to the WAL; resolves when they are durable. */
+  append(bytes: Buffer, rows: number, minTs: number, maxTs: number): Promise<void> {
+    this.chunks.push(bytes);
+    this.rows += rows;
+    this.nextRow += rows;
+    this.bytes += bytes.length;
+    if (minTs < this.minTs) this.minTs = minTs;
+    if (maxTs > this.maxTs) this.maxTs = maxTs;
+    if (!this.wal) return Promise.resolve();
+    return this.wal.append(bytes, rows, minTs, maxTs).catch((err: unknown) => {
+      // Not durable, so not acknowledged: the client will resend, so this copy must not be inserted.
+      const i = this.chunks.indexOf(bytes);
+      if (i >= 0 && !this.sealed) {
+        this.chunks.splice(i, 1);
+        this.rows -= rows;
+        this.bytes -= bytes.length;
+      }
+      throw err;
+    });
+  }
+
+  body(): Buffer {
+    return this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.bytes);
+  }
+}

@@ -1,0 +1,35 @@
+import { qualified, sql, type Db } from '@obshub/core';
+import { batchIdRange } from '../otlp/ids.ts';
+import type { Batch } from './batch.ts';
+
+/**
+ * Exactly-once after an ambiguous failure: an INSERT that timed out or lost its
+ * connection may or may not have landed (and one spanning partitions may have
+ * landed in part). Before trying again, count the batch's rows by their id
+ * range, within the batch's time range so ClickHouse prunes partitions:
+ * all there → done; none → insert; some → delete them (a mutation) and insert.
+ */
+export type ReconcileOutcome = 'present' | 'absent' | 'partial-removed';
+
+const ID_TABLES = new Set(['logs', 'metric_samples']);
+
+export async function reconcileBatch(db: Db, batch: Batch): Promise<ReconcileOutcome> {
+  if (!ID_TABLES.has(batch.table)) return 'absent'; // series rows are idempotent (ReplacingMergeTree)
+  const { first, last } = batchIdRange(batch.key);
+  const table = qualified(db.database, batch.table);
+  const minTs = Number.isFinite(batch.minTs) ? batch.minTs : 0;
+  const maxTs = Number.isFinite(batch.maxTs) ? batch.maxTs : 4294967295;
+  const where = sql`id BETWEEN ${first} AND ${last} AND timestamp BETWEEN toDateTime(${minTs}) AND toDateTime(${maxTs})`;
+  const rows = await db.query<{ c: string }>(sql`SELECT count() AS c FROM ${table} WHERE ${where}`);
+  const present = Number(rows[0]?.c ?? 0);
+  if (present === 0) return 'absent';
+  if (present === batch.rows) return 'present';
+  await db.command(sql`ALTER TABLE ${table} DELETE WHERE ${where}`);
+  // Mutations are asynchronous (no mutations_sync on 18.16): wait until the rows are gone.
+  for (let i = 0; i < 600; i++) {
+    const left = await db.query<{ c: string }>(sql`SELECT count() AS c FROM ${table} WHERE ${where}`);
+    if (Number(left[0]?.c ?? 0) === 0) return 'partial-removed';
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`partial batch ${batch.key.toString(16)} in ${batch.table} could not be removed`);
+}
