@@ -92,11 +92,7 @@ export function buildHttpReceiver(opts: HttpReceiverOptions): FastifyInstance {
     // Refuse before decompressing when the answer would be "retry later" anyway.
     opts.ingestor.admit();
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const body = await decodeContent(
-      raw,
-      request.headers['content-encoding'],
-      opts.maxBodyBytes,
-    );
+    const body = await decodeContent(raw, request.headers['content-encoding'], opts.maxBodyBytes);
     const partial = await opts.ingestor.ingest(signal, body, formatOf(request));
     if (formatOf(request) === 'json')
       return reply.type('application/json').send(exportResponseJson(signal, partial));
