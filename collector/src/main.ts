@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import {
   connectClickHouse,
   createLogger,
@@ -53,9 +54,10 @@ export async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'collector stopping: flushing batches');
     stopRetention();
-    collector
-      .stop()
-      .then(() => telemetry.shutdown())
+    // Self-telemetry first, while this collector still accepts its final export.
+    telemetry
+      .shutdown()
+      .then(() => collector.stop())
       .then(() => db.close())
       .then(() => process.exit(0))
       .catch((err: unknown) => {
@@ -67,7 +69,7 @@ export async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((err: unknown) => {
     console.error(err);
     process.exit(1);
