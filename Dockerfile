@@ -1,0 +1,17 @@
+# One image for the hub's processes; docker-compose.yml picks the entry point.
+FROM node:20-bookworm-slim
+WORKDIR /hub
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+COPY core/package.json core/package.json
+COPY collector/package.json collector/package.json
+COPY api/package.json api/package.json
+RUN npm ci --no-audit --no-fund
+COPY core core
+COPY collector collector
+COPY api api
+COPY tsconfig.json ./
+# The collector's write-ahead log lives here: mount a volume so acknowledged data survives restarts.
+VOLUME ["/hub/.hub-data"]
+USER node
+CMD ["node", "--import", "tsx", "collector/src/main.ts"]
