@@ -418,4 +418,24 @@ describe('parseConfig', () => {
     expect(err.code).toBe('HUB_CONFIG_INVALID');
     expect(err.message).toMatch(/collector\/walFsync/);
   });
+
+  it('refuses unknown settings (typos) and names them', () => {
+    const err = errorOf(() => parseConfig({ collector: { flushRow: 10 }, colector: {} }));
+    expect(err.code).toBe('HUB_CONFIG_INVALID');
+    expect(err.message).toContain('"collector.flushRow"');
+    expect(err.message).toContain('"colector"');
+  });
+
+  it('treats an empty YAML section as all defaults and leaves its input untouched', () => {
+    const input = { collector: null, api: { port: 9000 } };
+    const config = parseConfig(input);
+    expect(config.collector.httpPort).toBe(4318);
+    expect(config.api.port).toBe(9000);
+    expect(input).toEqual({ collector: null, api: { port: 9000 } });
+  });
+
+  it('lists the allowed values of an enumerated setting', () => {
+    const err = errorOf(() => parseConfig({ logLevel: 'verbose' }));
+    expect(err.message).toMatch(/one of: fatal, error, warn, info, debug, trace, silent/);
+  });
 });

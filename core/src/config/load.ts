@@ -123,21 +123,53 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
   return parseConfig(raw);
 }
 
-/** Validates a config object (defaults filled in). */
-export function parseConfig(raw: unknown): HubConfig {
-  for (const section of ['clickhouse', 'retention', 'collector', 'api', 'selfTelemetry']) {
-    if (typeof raw === 'object' && raw !== null && !(section in raw)) {
-      (raw as Record<string, unknown>)[section] = {};
+const SECTIONS = ['clickhouse', 'retention', 'collector', 'api', 'selfTelemetry'] as const;
+
+/** Settings the schema does not know: almost always a typo, so they are refused, not ignored. */
+function unknownSettings(raw: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const top = HubConfig.properties as Record<string, { properties?: Record<string, unknown> }>;
+  for (const [key, value] of Object.entries(raw)) {
+    const spec = top[key];
+    if (!spec) {
+      out.push(key);
+      continue;
+    }
+    if (spec.properties && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const sub of Object.keys(value)) if (!(sub in spec.properties)) out.push(`${key}.${sub}`);
     }
   }
-  const withDefaults = Value.Default(HubConfig, Value.Clone(raw));
+  return out;
+}
+
+function describeError(e: { path: string; message: string; schema: unknown }): string {
+  const anyOf = (e.schema as { anyOf?: Array<{ const?: unknown }> }).anyOf;
+  const allowed = anyOf?.every((s) => s.const !== undefined)
+    ? ` (one of: ${anyOf.map((s) => String(s.const)).join(', ')})`
+    : '';
+  return `${e.path || '/'}: ${e.message}${allowed}`;
+}
+
+/** Validates a config object (defaults filled in). The argument is not modified. */
+export function parseConfig(input: unknown): HubConfig {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new CoreErrors.CONFIG_INVALID('the configuration must be a mapping of settings');
+  }
+  const raw = Value.Clone(input) as Record<string, unknown>;
+  // An empty section in YAML (`collector:`) parses as null: it means "all defaults".
+  for (const section of SECTIONS) if (raw[section] === undefined || raw[section] === null) raw[section] = {};
+  const unknown = unknownSettings(raw);
+  if (unknown.length > 0) {
+    throw new CoreErrors.CONFIG_INVALID(
+      `unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}`,
+    );
+  }
+  const withDefaults = Value.Default(HubConfig, raw);
   const errors = [...Value.Errors(HubConfig, withDefaults)];
   if (errors.length > 0) {
-    const lines = errors.slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`);
-    throw new CoreErrors.CONFIG_INVALID(lines.join('; '));
+    throw new CoreErrors.CONFIG_INVALID(errors.slice(0, 10).map(describeError).join('; '));
   }
-  const unknown = Value.Clean(HubConfig, Value.Clone(withDefaults));
-  return unknown as HubConfig;
+  return withDefaults as HubConfig;
 }
 
 export const CONFIG_ENV_VARIABLES = ENV_BINDINGS.map(([name, path]) => ({ name, path }));
