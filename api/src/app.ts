@@ -3,6 +3,11 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CoreErrors, type Db, type Logger } from '@obshub/core';
+import { installAccess } from './access/plugin.ts';
+import type { TeamsFile } from './access/teams-file.ts';
+import { logsRoutes } from './logs/routes.ts';
+import type { TailOptions } from './logs/tail.ts';
+import { isQueryError } from './query/index.ts';
 import { healthRoutes } from './routes/health.ts';
 import { homeRoutes } from './routes/home.ts';
 import { overviewRoutes } from './routes/overview.ts';
@@ -11,7 +16,17 @@ import { recordHttpMetrics } from './telemetry/http-metrics.ts';
 export interface BuildAppOptions {
   db: Db;
   logger: Logger;
+  /** Teams and sessions; without teams, access control is off (everyone is an admin). */
+  access?: {
+    teams?: TeamsFile | undefined;
+    sessionSecret?: string;
+    sessionTtlHours?: number;
+    secureCookies?: boolean;
+  };
+  tail?: Partial<TailOptions>;
 }
+
+type HubError = Error & { statusCode?: number; code?: string; validation?: unknown };
 
 /** Builds the API without listening (tests use app.inject()). */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
@@ -28,24 +43,35 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.setErrorHandler(
-    (err: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
-      const status =
-        err instanceof CoreErrors.CLICKHOUSE_UNAVAILABLE
-          ? 503
-          : err.statusCode && err.statusCode >= 400
-            ? err.statusCode
-            : 500;
-      if (status >= 500) options.logger.error({ err: err.message, url: request.url }, 'request failed');
-      return reply.code(status).send({
-        statusCode: status,
-        code: err.code ?? 'HUB_API_INTERNAL',
-        error: status >= 500 && status !== 503 ? 'internal error' : err.message,
-      });
-    },
-  );
+  app.setErrorHandler((err: HubError, request, reply) => {
+    const status =
+      err instanceof CoreErrors.CLICKHOUSE_UNAVAILABLE
+        ? 503
+        : err.statusCode && err.statusCode >= 400
+          ? err.statusCode
+          : 500;
+    if (status >= 500) options.logger.error({ err: err.message, url: request.url }, 'request failed');
+    const body: Record<string, unknown> = {
+      statusCode: status,
+      code: err.validation ? 'HUB_API_BAD_REQUEST' : (err.code ?? 'HUB_API_INTERNAL'),
+      error: status >= 500 && status !== 503 ? 'internal error' : err.message,
+    };
+    // Search errors point at the offending character, so the UI can show it in place.
+    if (isQueryError(err)) {
+      body['position'] = err.position;
+      if ('expected' in err) body['expected'] = err.expected;
+    }
+    return reply.code(status).send(body);
+  });
 
+  await installAccess(app, {
+    teams: options.access?.teams,
+    sessionSecret: options.access?.sessionSecret ?? '',
+    sessionTtlHours: options.access?.sessionTtlHours ?? 12,
+    secureCookies: options.access?.secureCookies ?? false,
+  });
   await app.register(healthRoutes(options.db));
+  await app.register(logsRoutes(options.db, options.tail));
   await app.register(overviewRoutes(options.db));
   await app.register(homeRoutes(options.db));
   return app;

@@ -9,4 +9,7 @@ export const ApiErrors = {
     'ClickHouse is unavailable; retry later',
     503,
   ),
+  UNAUTHENTICATED: createError('HUB_API_UNAUTHENTICATED', 'Sign in or send a bearer token', 401),
+  FORBIDDEN: createError('HUB_API_FORBIDDEN', 'Not allowed: %s', 403),
+  ACCESS_CONFIG_INVALID: createError('HUB_API_ACCESS_CONFIG_INVALID', 'Invalid teams configuration: %s', 500),
 } as const;

@@ -9,6 +9,7 @@ import {
   type HubConfig,
   type Logger,
 } from '@obshub/core';
+import { loadTeamsFile } from './access/teams-file.ts';
 import { buildApp } from './app.ts';
 
 async function connectWithRetry(config: HubConfig, log: Logger): Promise<Db> {
@@ -40,7 +41,18 @@ export async function main(): Promise<void> {
   const log = createLogger('hub-api', config.logLevel);
   const db = await connectWithRetry(config, log);
   await migrate(db, config.retention);
-  const app = await buildApp({ db, logger: log });
+  const teams = config.api.teamsFile ? loadTeamsFile(config.api.teamsFile) : undefined;
+  if (!teams) log.warn('no teams file (HUB_TEAMS_FILE): access control is off, every caller is an admin');
+  const app = await buildApp({
+    db,
+    logger: log,
+    access: {
+      teams,
+      sessionSecret: config.api.sessionSecret,
+      sessionTtlHours: config.api.sessionTtlHours,
+      secureCookies: config.api.secureCookies,
+    },
+  });
   await app.listen({ host: config.api.host, port: config.api.port });
   log.info({ port: config.api.port }, 'API listening');
 

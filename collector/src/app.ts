@@ -7,6 +7,7 @@ import { bindGrpc, buildGrpcReceiver } from './grpc/server.ts';
 import { buildHttpReceiver } from './http/server.ts';
 import { Ingestor } from './ingest.ts';
 import { IngestPipeline } from './pipeline/pipeline.ts';
+import { Redactor } from './redact/redactor.ts';
 
 export interface Collector {
   readonly http: FastifyInstance;
@@ -47,10 +48,13 @@ export function buildCollector(options: BuildCollectorOptions): Collector {
     },
     logger,
   );
-  const ingestor = new Ingestor(pipeline, {
-    maxAttributes: config.maxAttributesPerRecord,
-    maxDepth: config.maxAnyValueDepth,
-  });
+  // Built before anything listens: a bad rule stops start-up (HUB_CONFIG_INVALID).
+  const redactor = config.redaction.enabled ? new Redactor(config.redaction) : undefined;
+  const ingestor = new Ingestor(
+    pipeline,
+    { maxAttributes: config.maxAttributesPerRecord, maxDepth: config.maxAnyValueDepth },
+    redactor && !redactor.empty ? redactor : undefined,
+  );
   const auth = new TokenCheck(config.authTokens);
   const http = buildHttpReceiver({ ingestor, pipeline, auth, maxBodyBytes: config.maxBodyBytes });
   const grpc = buildGrpcReceiver({ ingestor, auth, maxBodyBytes: config.maxBodyBytes });

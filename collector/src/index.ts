@@ -13,3 +13,6 @@ export type { DecodeContext, DecodeOutcome, EncodedRows, TableName } from './otl
 export { severityText, severityFromText } from './otlp/severity.ts';
 export { nanosToSeconds, parseNanos } from './otlp/nanos.ts';
 export { TRACES_NOT_STORED } from './otlp/traces.ts';
+export { Redactor, type RedactorConfig, type RedactionRuleConfig } from './redact/redactor.ts';
+export { BUILTIN_RULES, BUILTIN_NAMES, type BuiltinRule } from './redact/builtins.ts';
+export { luhnValid } from './redact/payment-card.ts';

@@ -12,6 +12,7 @@ import { nowNanos } from './otlp/nanos.ts';
 import type { PartialSuccess, Signal } from './otlp/responses.ts';
 import { TRACES_NOT_STORED, countSpansJson, countSpansProto } from './otlp/traces.ts';
 import type { IngestPipeline } from './pipeline/pipeline.ts';
+import type { Redactor } from './redact/redactor.ts';
 
 export type PayloadFormat = 'proto' | 'json';
 
@@ -32,6 +33,8 @@ export class Ingestor {
   constructor(
     private readonly pipeline: IngestPipeline,
     private readonly limits: DecodeLimits,
+    /** Applied to logs only: metric attributes are series labels (docs/redaction.md). */
+    private readonly redactor?: Redactor,
   ) {}
 
   /** Throws HUB_OTLP_OVERLOADED / STORAGE_UNAVAILABLE / SHUTTING_DOWN when the request must be retried later. */
@@ -58,6 +61,7 @@ export class Ingestor {
       receivedLo: received.lo,
       receivedHi: received.hi,
       fingerprints: this.fingerprints,
+      redactor: this.redactor,
     };
     let outcome: DecodeOutcome;
     if (signal === 'logs')

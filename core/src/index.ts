@@ -4,6 +4,8 @@ export {
   type ApiConfig,
   type ClickHouseConfig,
   type CollectorConfig,
+  type RedactionConfig,
+  type RedactionRuleConfig,
   type RetentionConfig,
   type SelfTelemetryConfig,
 } from './config/schema.ts';

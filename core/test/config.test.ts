@@ -36,8 +36,20 @@ const DEFAULTS: HubConfig = {
     retryAfterSeconds: 2,
     walDir: '.hub-data/wal',
     walFsync: true,
+    redaction: {
+      enabled: true,
+      builtins: ['bearer-token', 'url-password', 'password-field', 'email', 'payment-card'],
+      rules: [],
+    },
   },
-  api: { host: '0.0.0.0', port: 8080 },
+  api: {
+    host: '0.0.0.0',
+    port: 8080,
+    teamsFile: '',
+    sessionSecret: '',
+    sessionTtlHours: 12,
+    secureCookies: false,
+  },
   selfTelemetry: { enabled: true, endpoint: '', exportIntervalMs: 30_000 },
 };
 
@@ -172,6 +184,7 @@ describe('loadConfig environment bindings', () => {
   ])('reads HUB_SELF_TELEMETRY=%j as %s', (text, expected) => {
     expect(loadConfig({ env: { HUB_SELF_TELEMETRY: text } }).selfTelemetry.enabled).toBe(expected);
     expect(loadConfig({ env: { HUB_COLLECTOR_WAL_FSYNC: text } }).collector.walFsync).toBe(expected);
+    expect(loadConfig({ env: { HUB_REDACTION: text } }).collector.redaction.enabled).toBe(expected);
   });
 
   it('binds every documented variable to a field that exists', () => {
@@ -279,7 +292,7 @@ describe('loadConfig overrides', () => {
       env: { HUB_CONFIG: file, HUB_API_PORT: '2222', CLICKHOUSE_URL: 'http://env:8123' },
       overrides,
     });
-    expect(config.api).toEqual({ host: '127.0.0.2', port: 3333 });
+    expect(config.api).toMatchObject({ host: '127.0.0.2', port: 3333 });
     expect(config.clickhouse.url).toBe('http://override:8123');
     // The caller's object is left as it was.
     expect(overrides).toEqual({ api: { port: 3333 }, clickhouse: { url: 'http://override:8123' } });
@@ -432,6 +445,44 @@ describe('parseConfig', () => {
     expect(config.collector.httpPort).toBe(4318);
     expect(config.api.port).toBe(9000);
     expect(input).toEqual({ collector: null, api: { port: 9000 } });
+  });
+
+  it('reads redaction rules from YAML and keeps the built-in defaults', () => {
+    const file = yamlFile(
+      [
+        'collector:',
+        '  redaction:',
+        '    rules:',
+        '      - name: employee-id',
+        "        pattern: 'EMP-\\d{6}'",
+        '        replacement: EMP-[REDACTED]',
+        '      - name: ssn',
+        "        pattern: '\\b\\d{3}-\\d{2}-\\d{4}\\b'",
+        '        flags: i',
+        '        replacement: "[SSN]"',
+      ].join('\n'),
+    );
+    const config = loadConfig({ env: { HUB_CONFIG: file, HUB_REDACTION: 'off' } });
+    expect(config.collector.redaction).toEqual({
+      enabled: false,
+      builtins: DEFAULTS.collector.redaction.builtins,
+      rules: [
+        { name: 'employee-id', pattern: 'EMP-\\d{6}', replacement: 'EMP-[REDACTED]' },
+        { name: 'ssn', pattern: '\\b\\d{3}-\\d{2}-\\d{4}\\b', flags: 'i', replacement: '[SSN]' },
+      ],
+    });
+  });
+
+  it('refuses unknown redaction settings and incomplete rules, naming them', () => {
+    const typo = errorOf(() => parseConfig({ collector: { redaction: { builtin: ['email'] } } }));
+    expect(typo.code).toBe('HUB_CONFIG_INVALID');
+    expect(typo.message).toMatch(/collector\/redaction\/builtin/);
+    const rule = errorOf(() =>
+      parseConfig({ collector: { redaction: { rules: [{ name: 'x', pattern: 'a', flags: 'y' }] } } }),
+    );
+    expect(rule.code).toBe('HUB_CONFIG_INVALID');
+    expect(rule.message).toMatch(/collector\/redaction\/rules\/0\/replacement/);
+    expect(rule.message).toMatch(/collector\/redaction\/rules\/0\/flags/);
   });
 
   it('lists the allowed values of an enumerated setting', () => {

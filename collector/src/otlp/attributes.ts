@@ -109,7 +109,8 @@ function readAnyJson(r: Reader, end: number, depth: number, limits: DecodeLimits
       value = items;
     } else if (field === AnyValue.KVLIST && wt === WIRE.LEN) {
       const listEnd = nestedEnd(r, end);
-      const obj: { [k: string]: Json } = {};
+      // No prototype: a key such as "__proto__" must become a property, not be swallowed.
+      const obj = Object.create(null) as { [k: string]: Json };
       while (r.pos < listEnd) {
         const t = r.uint32();
         if (t >>> 3 === KeyValueList.VALUES && (t & 7) === WIRE.LEN) {
@@ -178,6 +179,43 @@ export function readAnyValue(r: Reader, end: number, limits: DecodeLimits, out: 
 
 const scratch: AnyValueResult = { text: '', num: undefined };
 
+/**
+ * Attribute keys repeat from record to record, so a small direct-mapped cache
+ * of (UTF-8 bytes, string) answers most of them with a byte comparison instead
+ * of a decode and a new string. Only bytes that readString accepted are cached;
+ * anything unusual (long keys, a miss, the end of the buffer) takes readString.
+ */
+const KEY_CACHE_SLOTS = 256;
+const keyCacheBytes: (Buffer | undefined)[] = new Array<Buffer | undefined>(KEY_CACHE_SLOTS);
+const keyCacheText: string[] = new Array<string>(KEY_CACHE_SLOTS).fill('');
+
+function readKey(r: Reader): string {
+  const buf = r.buf;
+  const lenPos = r.pos;
+  const len = lenPos < r.len ? (buf[lenPos] as number) : 128;
+  const start = lenPos + 1;
+  if (len === 0 || len >= 128 || start + len > r.len) return readString(r, 'attribute key');
+  const slot =
+    (len * 31 +
+      (buf[start] as number) +
+      (buf[start + len - 1] as number) * 17 +
+      (buf[start + (len >> 1)] as number) * 131) &
+    (KEY_CACHE_SLOTS - 1);
+  const cached = keyCacheBytes[slot];
+  if (cached !== undefined && cached.length === len) {
+    let i = 0;
+    while (i < len && cached[i] === buf[start + i]) i++;
+    if (i === len) {
+      r.pos = start + len;
+      return keyCacheText[slot] as string;
+    }
+  }
+  const key = readString(r, 'attribute key');
+  keyCacheBytes[slot] = Buffer.from(buf.subarray(start, start + len));
+  keyCacheText[slot] = key;
+  return key;
+}
+
 /** Reads one KeyValue (message ending at `end`) into attrs. */
 export function readKeyValue(r: Reader, end: number, limits: DecodeLimits, attrs: Attributes): void {
   let key = '';
@@ -187,7 +225,7 @@ export function readKeyValue(r: Reader, end: number, limits: DecodeLimits, attrs
     const tag = r.uint32();
     const field = tag >>> 3;
     const wt = tag & 7;
-    if (field === KeyValue.KEY && wt === WIRE.LEN) key = readString(r, 'attribute key');
+    if (field === KeyValue.KEY && wt === WIRE.LEN) key = readKey(r);
     else if (field === KeyValue.VALUE && wt === WIRE.LEN) {
       const vEnd = nestedEnd(r, end);
       readAnyValue(r, vEnd, limits, scratch);
@@ -260,7 +298,7 @@ function jsonAnyToJson(value: unknown, limits: DecodeLimits, depth: number): Jso
     // Some producers (and the spec's events.json example) send the entries as a bare array.
     const values = Array.isArray(kv) ? kv : (kv?.values ?? []);
     if (!Array.isArray(values)) throw invalid('kvlistValue.values must be an array');
-    const obj: { [k: string]: Json } = {};
+    const obj = Object.create(null) as { [k: string]: Json };
     for (const item of values) {
       if (typeof item !== 'object' || item === null) throw invalid('kvlistValue entries must be objects');
       const { key, value: inner } = item as { key?: unknown; value?: unknown };

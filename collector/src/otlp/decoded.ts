@@ -1,3 +1,4 @@
+import type { Redactor } from '../redact/redactor.ts';
 import type { DecodeLimits } from './attributes.ts';
 import type { RowIds } from './ids.ts';
 import type { SeriesFingerprints } from './metric-row.ts';
@@ -31,6 +32,8 @@ export interface DecodeContext {
   receivedHi: number;
   /** Series fingerprints and which series rows were written recently (metrics only). */
   fingerprints: SeriesFingerprints;
+  /** Replaces secrets in log bodies and attribute values (logs only); absent = store as sent. */
+  redactor?: Redactor;
 }
 
 /** Collects up to three distinct rejection reasons. */

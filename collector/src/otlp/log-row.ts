@@ -1,3 +1,4 @@
+import type { Redactor } from '../redact/redactor.ts';
 import { Attributes } from './attributes.ts';
 import type { RowIds } from './ids.ts';
 import { nanosToSeconds } from './nanos.ts';
@@ -49,7 +50,8 @@ function httpStatus(attrs: Attributes): number {
 /**
  * Encodes one log row in LOG_COLUMNS order: the record's columns, then the
  * pre-encoded resource/scope prefix. Time falls back to observed time, then to
- * the time the request was received.
+ * the time the request was received. With a redactor, the body and attribute
+ * values are redacted first (the prefix was redacted when it was built).
  */
 export function encodeLogRow(
   w: RowWriter,
@@ -58,7 +60,12 @@ export function encodeLogRow(
   prefix: Buffer,
   receivedLo: number,
   receivedHi: number,
+  redactor?: Redactor,
 ): number {
+  if (redactor) {
+    rec.body = redactor.redact(rec.body);
+    redactor.redactAttributes(rec.attrs);
+  }
   let obsLo = rec.obsLo;
   let obsHi = rec.obsHi;
   if (obsLo === 0 && obsHi === 0) {

@@ -25,10 +25,11 @@ export function decodeLogsJson(body: unknown, ctx: DecodeContext): DecodeOutcome
 
   for (const rl of asArray(field(root, 'resourceLogs', 'resource_logs'), 'resourceLogs')) {
     const resourceLogs = asObject(rl, 'resourceLogs[]');
-    const resource = jsonResource(resourceLogs['resource'], {
-      ...ctx.limits,
-      maxAttributes: ctx.limits.maxAttributes * 4,
-    });
+    const resource = jsonResource(
+      resourceLogs['resource'],
+      { ...ctx.limits, maxAttributes: ctx.limits.maxAttributes * 4 },
+      ctx.redactor,
+    );
     for (const sl of asArray(field(resourceLogs, 'scopeLogs', 'scope_logs'), 'scopeLogs')) {
       const scopeLogs = asObject(sl, 'scopeLogs[]');
       const prefix = encodeLogPrefix(resource, jsonScope(scopeLogs['scope']));
@@ -71,7 +72,7 @@ export function decodeLogsJson(body: unknown, ctx: DecodeContext): DecodeOutcome
           rejections.add(`log record rejected: ${problem}`);
           continue;
         }
-        const ts = encodeLogRow(w, rec, ids, prefix, ctx.receivedLo, ctx.receivedHi);
+        const ts = encodeLogRow(w, rec, ids, prefix, ctx.receivedLo, ctx.receivedHi, ctx.redactor);
         rows++;
         if (ts < minTs) minTs = ts;
         if (ts > maxTs) maxTs = ts;

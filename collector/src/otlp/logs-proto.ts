@@ -9,14 +9,41 @@ import { RowWriter } from './row-writer.ts';
 
 const EMPTY_SCOPE: ScopeInfo = { name: '', version: '' };
 
-function hexId(buf: Buffer, expected: number, what: string): string {
-  if (buf.length === 0) return '';
-  if (buf.length !== expected) throw new RecordError(`${what} must be ${expected} bytes, got ${buf.length}`);
-  for (let i = 0; i < buf.length; i++) if (buf[i] !== 0) return buf.toString('hex');
+/** Reads a bytes field as an id in hex, straight from the request buffer (no slice per id). */
+function readHexId(r: Reader, expected: number, what: string): string {
+  const len = r.size(); // the length prefix and bounds check of r.bytes(), without its slice
+  const start = r.pos;
+  r.skip(len);
+  if (len === 0) return '';
+  if (len !== expected) throw new RecordError(`${what} must be ${expected} bytes, got ${len}`);
+  const buf = r.buf as Buffer;
+  for (let i = start; i < start + len; i++) if (buf[i] !== 0) return buf.toString('hex', start, start + len);
   return ''; // all zeros: no id
 }
 
 class RecordError extends Error {}
+
+/**
+ * One RowWriter reused across requests: decoding is synchronous, so it is never
+ * shared (a decode that throws simply does not give it back). Saves allocating,
+ * and usually regrowing, a buffer about three times the request's size per
+ * request; take() still copies the rows out. One grown past SCRATCH_MAX_BYTES is
+ * dropped rather than kept.
+ */
+const SCRATCH_MAX_BYTES = 8 * 1024 * 1024;
+let scratchWriter: RowWriter | undefined;
+
+function acquireWriter(sizeHint: number): RowWriter {
+  const w = scratchWriter ?? new RowWriter(sizeHint);
+  scratchWriter = undefined;
+  w.pos = 0;
+  return w;
+}
+
+function releaseWriter(w: RowWriter): void {
+  w.pos = 0;
+  if (w.buf.length <= SCRATCH_MAX_BYTES) scratchWriter = w;
+}
 
 /**
  * Decodes an ExportLogsServiceRequest straight from the wire format into
@@ -27,7 +54,7 @@ class RecordError extends Error {}
 export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome {
   return decodeGuard('ExportLogsServiceRequest', () => {
     const r = createReader(buf);
-    const w = new RowWriter(4096 + Math.ceil(buf.length * 1.5));
+    const w = acquireWriter(4096 + Math.ceil(buf.length * 1.5));
     const ids = ctx.ids('logs');
     const rec = new LogRecordScratch();
     const rejections = new Rejections();
@@ -81,11 +108,11 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
               continue;
             case LogRecord.TRACE_ID:
               if (wt !== WIRE.LEN) break;
-              rec.traceId = hexId(r.bytes() as Buffer, 16, 'trace_id');
+              rec.traceId = readHexId(r, 16, 'trace_id');
               continue;
             case LogRecord.SPAN_ID:
               if (wt !== WIRE.LEN) break;
-              rec.spanId = hexId(r.bytes() as Buffer, 8, 'span_id');
+              rec.spanId = readHexId(r, 8, 'span_id');
               continue;
             case LogRecord.EVENT_NAME:
               if (wt !== WIRE.LEN) break;
@@ -114,7 +141,7 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
         rejections.add(`log record rejected: ${problem}`);
         return;
       }
-      const ts = encodeLogRow(w, rec, ids, prefix, ctx.receivedLo, ctx.receivedHi);
+      const ts = encodeLogRow(w, rec, ids, prefix, ctx.receivedLo, ctx.receivedHi, ctx.redactor);
       rows++;
       if (ts < minTs) minTs = ts;
       if (ts > maxTs) maxTs = ts;
@@ -154,7 +181,12 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
         const wt = tag & 7;
         if (field === ResourceItems.RESOURCE && wt === WIRE.LEN) {
           const resEnd = nestedEnd(r, end);
-          resource = readResource(r, resEnd, { ...ctx.limits, maxAttributes: ctx.limits.maxAttributes * 4 });
+          resource = readResource(
+            r,
+            resEnd,
+            { ...ctx.limits, maxAttributes: ctx.limits.maxAttributes * 4 },
+            ctx.redactor,
+          );
         } else if (field === ResourceItems.SCOPE_ITEMS && wt === WIRE.LEN) {
           const sEnd = nestedEnd(r, end);
           scopes.push(r.pos, sEnd);
@@ -176,8 +208,10 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
         readResourceLogs(end);
       } else r.skipType(tag & 7);
     }
+    const tables = rows > 0 ? { logs: { bytes: w.take(), rows, minTs, maxTs } } : {};
+    releaseWriter(w);
     return {
-      tables: rows > 0 ? { logs: { bytes: w.take(), rows, minTs, maxTs } } : {},
+      tables,
       accepted: rows,
       rejected: rejections.count,
       errorMessage: rejections.message(),

@@ -67,7 +67,7 @@ export function validatePoint(metric: MetricInfo, p: PointScratch): string | und
   if (metric.type === 'summary' && p.quantiles.some((q) => !(q >= 0 && q <= 1))) {
     return `summary "${metric.name}" has a quantile outside [0, 1]`;
   }
-  if (metric.temporality > TEMPORALITY.cumulative) {
+  if (metric.temporality < 0 || metric.temporality > TEMPORALITY.cumulative) {
     return `metric "${metric.name}" has unknown aggregation temporality ${metric.temporality}`;
   }
   return undefined;

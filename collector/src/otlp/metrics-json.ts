@@ -22,7 +22,8 @@ const TEMPORALITY_NAMES: Record<string, number> = {
 };
 
 function temporality(value: unknown): number {
-  if (typeof value === 'string' && value in TEMPORALITY_NAMES) return TEMPORALITY_NAMES[value] as number;
+  if (typeof value === 'string' && Object.hasOwn(TEMPORALITY_NAMES, value))
+    return TEMPORALITY_NAMES[value] as number;
   return optInt(value, 'aggregationTemporality', 0, 255);
 }
 

@@ -1,6 +1,13 @@
-import { Attributes, readKeyValue, jsonAttributes, type DecodeLimits } from './attributes.ts';
+import {
+  AttributeLimitError,
+  Attributes,
+  readKeyValue,
+  jsonAttributes,
+  type DecodeLimits,
+} from './attributes.ts';
+import type { Redactor } from '../redact/redactor.ts';
 import { Resource, Scope, WIRE } from './fields.ts';
-import { nestedEnd, readString, type Reader } from './reader.ts';
+import { invalid, nestedEnd, readString, type Reader } from './reader.ts';
 import { RowWriter } from './row-writer.ts';
 
 /** What the hub promotes from resource attributes to columns. */
@@ -35,8 +42,13 @@ export function resourceInfo(attrs: Attributes): ResourceInfo {
   };
 }
 
-/** Reads a Resource message (ending at end). */
-export function readResource(r: Reader, end: number, limits: DecodeLimits): ResourceInfo {
+/** Reads a Resource message (ending at end); a redactor rewrites values before the columns are promoted. */
+export function readResource(
+  r: Reader,
+  end: number,
+  limits: DecodeLimits,
+  redactor?: Redactor,
+): ResourceInfo {
   const attrs = new Attributes();
   while (r.pos < end) {
     const tag = r.uint32();
@@ -45,7 +57,7 @@ export function readResource(r: Reader, end: number, limits: DecodeLimits): Reso
       readKeyValue(r, kvEnd, limits, attrs);
     } else r.skipType(tag & 7);
   }
-  return resourceInfo(attrs);
+  return resourceInfo(redactor ? redactor.redactAttributes(attrs) : attrs);
 }
 
 /** Reads an InstrumentationScope message (ending at end); scope attributes are not stored. */
@@ -62,13 +74,19 @@ export function readScope(r: Reader, end: number): ScopeInfo {
   return scope;
 }
 
-export function jsonResource(value: unknown, limits: DecodeLimits): ResourceInfo {
+export function jsonResource(value: unknown, limits: DecodeLimits, redactor?: Redactor): ResourceInfo {
   const attrs = new Attributes();
   if (value !== undefined && value !== null) {
-    if (typeof value !== 'object') throw new TypeError('resource must be an object');
-    jsonAttributes((value as { attributes?: unknown }).attributes, limits, attrs);
+    if (typeof value !== 'object') throw invalid('resource must be an object');
+    try {
+      jsonAttributes((value as { attributes?: unknown }).attributes, limits, attrs);
+    } catch (err) {
+      // As in the protobuf path: a resource over the limit fails the request (400), not the process (500).
+      if (err instanceof AttributeLimitError) throw invalid(`resource has ${err.message}`);
+      throw err;
+    }
   }
-  return resourceInfo(attrs);
+  return resourceInfo(redactor ? redactor.redactAttributes(attrs) : attrs);
 }
 
 export function jsonScope(value: unknown): ScopeInfo {

@@ -30,5 +30,6 @@ const FROM_TEXT: Record<string, number> = {
 };
 
 export function severityFromText(text: string): number {
-  return FROM_TEXT[text.trim().toLowerCase()] ?? 0;
+  const key = text.trim().toLowerCase();
+  return Object.hasOwn(FROM_TEXT, key) ? (FROM_TEXT[key] as number) : 0;
 }

@@ -37,7 +37,7 @@ export class Batch {
     return new RowIds(this.key, this.nextRow);
   }
 
-  /** Adds rows in memory and to the WAL; resolves when they are durable. */
+  /** Adds rows in memory and to the WAL; resolves when they are durable, else withdraws them and rejects. */
   append(bytes: Buffer, rows: number, minTs: number, maxTs: number): Promise<void> {
     this.chunks.push(bytes);
     this.rows += rows;
@@ -47,9 +47,11 @@ export class Batch {
     if (maxTs > this.maxTs) this.maxTs = maxTs;
     if (!this.wal) return Promise.resolve();
     return this.wal.append(bytes, rows, minTs, maxTs).catch((err: unknown) => {
-      // Not durable, so not acknowledged: the client will resend, so this copy must not be inserted.
+      // Not durable, so not acknowledged: the client will resend, so this copy must not be
+      // inserted, even if the batch sealed meanwhile. Safe: the INSERT reads the chunks only
+      // after wal.close(), which settles after this handler has run.
       const i = this.chunks.indexOf(bytes);
-      if (i >= 0 && !this.sealed) {
+      if (i >= 0) {
         this.chunks.splice(i, 1);
         this.rows -= rows;
         this.bytes -= bytes.length;

@@ -158,12 +158,38 @@ export class IngestPipeline {
       const rows = outcome.tables[table];
       if (!rows || rows.rows === 0) continue;
       const batch = this.openBatch(table);
-      durable.push(batch.append(rows.bytes, rows.rows, rows.minTs, rows.maxTs));
+      durable.push(
+        batch.append(rows.bytes, rows.rows, rows.minTs, rows.maxTs).catch((err: unknown) => {
+          // Withdrawn from the batch (never acknowledged): no longer pending.
+          this.pendingBytes -= rows.bytes.length;
+          this.pendingRows -= rows.rows;
+          throw this.walFailed(batch, err);
+        }),
+      );
       this.pendingBytes += rows.bytes.length;
       this.pendingRows += rows.rows;
       if (batch.rows >= this.options.flushRows || batch.bytes >= this.options.flushBytes) this.seal(batch);
     }
     return Promise.all(durable).then(() => undefined);
+  }
+
+  /**
+   * A WAL file that failed once refuses every later append: seal its batch (what
+   * was durable in it is still inserted) so the next request opens a new file
+   * instead of failing until restart. The client is told to retry (503), not
+   * that its data is bad.
+   */
+  private walFailed(batch: Batch, err: unknown): Error {
+    if (!batch.sealed) {
+      this.log.error(
+        { table: batch.table, file: batch.walPath, err: (err as Error).message },
+        'write-ahead log append failed; requests refused until a new WAL file works',
+      );
+      this.seal(batch);
+    }
+    const refusal = new CollectorErrors.STORAGE_UNAVAILABLE();
+    refusal.cause = err;
+    return refusal;
   }
 
   private sealAged(): void {

@@ -12,13 +12,22 @@ import type { Batch } from './batch.ts';
 export type ReconcileOutcome = 'present' | 'absent' | 'partial-removed';
 
 const ID_TABLES = new Set(['logs', 'metric_samples']);
+const MAX_DATETIME = 4294967295;
+
+function clampDateTime(seconds: number, fallback: number): number {
+  if (!Number.isFinite(seconds)) return fallback;
+  return Math.max(0, Math.min(MAX_DATETIME, Math.floor(seconds)));
+}
 
 export async function reconcileBatch(db: Db, batch: Batch): Promise<ReconcileOutcome> {
   if (!ID_TABLES.has(batch.table)) return 'absent'; // series rows are idempotent (ReplacingMergeTree)
   const { first, last } = batchIdRange(batch.key);
   const table = qualified(db.database, batch.table);
-  const minTs = Number.isFinite(batch.minTs) ? batch.minTs : 0;
-  const maxTs = Number.isFinite(batch.maxTs) ? batch.maxTs : 4294967295;
+  // Rows store timestamps clamped to DateTime's range, and toDateTime() wraps a larger
+  // number modulo 2^32 (measured on 18.16): bound the range the same way, or rows
+  // dated past 2106 fall outside it and a landed batch looks partial or absent.
+  const minTs = clampDateTime(batch.minTs, 0);
+  const maxTs = clampDateTime(batch.maxTs, MAX_DATETIME);
   const where = sql`id BETWEEN ${first} AND ${last} AND timestamp BETWEEN toDateTime(${minTs}) AND toDateTime(${maxTs})`;
   const rows = await db.query<{ c: string }>(sql`SELECT count() AS c FROM ${table} WHERE ${where}`);
   const present = Number(rows[0]?.c ?? 0);

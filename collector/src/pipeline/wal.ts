@@ -28,13 +28,17 @@ export class WalFile {
   private draining: Promise<void> | undefined;
   private failed: Error | undefined;
 
+  /** Whether the file's directory entry is known durable (fsync of the folder after creating it). */
+  private dirSynced: boolean;
+
   /** Opens the file in the background so a batch can be created synchronously. */
   constructor(
-    dir: string,
+    private readonly dir: string,
     table: TableName,
     batchKey: number,
     private readonly fsync: boolean,
   ) {
+    this.dirSynced = !fsync;
     this.file = path.join(dir, `${table}.${batchKey.toString(16).padStart(10, '0')}.wal`);
     this.opening = open(this.file, 'w');
     // Failures surface on the first append or on close.
@@ -76,6 +80,12 @@ export class WalFile {
         }
         this.size = offset;
         if (this.fsync) await fh.datasync();
+        // fdatasync covers the file's data, not its name: until the folder is synced
+        // once, a power loss can drop the new file with every entry acknowledged in it.
+        if (!this.dirSynced) {
+          await syncDirectory(this.dir);
+          this.dirSynced = true;
+        }
         for (const g of group) g.resolve();
       } catch (err) {
         this.failed = err as Error;
@@ -102,6 +112,15 @@ export class WalFile {
     await unlink(this.file).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -27,8 +27,12 @@ const ENV_BINDINGS: ReadonlyArray<readonly [string, string, 'string' | 'int' | '
   ['HUB_COLLECTOR_MAX_PENDING_BYTES', 'collector.maxPendingBytes', 'int'],
   ['HUB_COLLECTOR_WAL_DIR', 'collector.walDir', 'string'],
   ['HUB_COLLECTOR_WAL_FSYNC', 'collector.walFsync', 'bool'],
+  ['HUB_REDACTION', 'collector.redaction.enabled', 'bool'],
   ['HUB_API_HOST', 'api.host', 'string'],
   ['HUB_API_PORT', 'api.port', 'int'],
+  ['HUB_TEAMS_FILE', 'api.teamsFile', 'string'],
+  ['HUB_SESSION_SECRET', 'api.sessionSecret', 'string'],
+  ['HUB_SECURE_COOKIES', 'api.secureCookies', 'bool'],
   ['HUB_SELF_TELEMETRY', 'selfTelemetry.enabled', 'bool'],
   ['HUB_SELF_TELEMETRY_ENDPOINT', 'selfTelemetry.endpoint', 'string'],
 ];

@@ -22,6 +22,36 @@ export const RetentionConfig = Type.Object({
   checkIntervalMs: Type.Integer({ minimum: 1000, default: 3_600_000 }),
 });
 
+/** A user redaction rule: every match of pattern becomes replacement. */
+export const RedactionRuleConfig = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    /** JavaScript regular expression source; must not match the empty string. */
+    pattern: Type.String({ minLength: 1 }),
+    /** RegExp flags (d, i, m, s, u, v); "g" is implied. */
+    flags: Type.Optional(Type.String({ pattern: '^[dgimsuv]*$' })),
+    /** Replacement text; $1 and $<name> refer to groups, as in String.replace. */
+    replacement: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Secrets replaced in log bodies and attribute values before they are stored
+ * (docs/redaction.md). The built-in names are those of collector/src/redact/builtins.ts,
+ * which the collector checks at start-up.
+ */
+export const RedactionConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    builtins: Type.Array(Type.String(), {
+      default: ['bearer-token', 'url-password', 'password-field', 'email', 'payment-card'],
+    }),
+    rules: Type.Array(RedactionRuleConfig, { default: [] }),
+  },
+  { default: {}, additionalProperties: false },
+);
+
 export const CollectorConfig = Type.Object({
   host: Type.String({ default: '0.0.0.0' }),
   httpPort: Type.Integer({ minimum: 0, maximum: 65535, default: 4318 }),
@@ -43,11 +73,19 @@ export const CollectorConfig = Type.Object({
   /** Write-ahead log folder: acknowledged rows are fsynced here before the answer. */
   walDir: Type.String({ default: '.hub-data/wal' }),
   walFsync: Type.Boolean({ default: true }),
+  redaction: RedactionConfig,
 });
 
 export const ApiConfig = Type.Object({
   host: Type.String({ default: '0.0.0.0' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  /** Teams-as-code YAML (docs/access.md); empty turns access control off (local development). */
+  teamsFile: Type.String({ default: '' }),
+  /** HMAC key for UI session cookies; empty means a random key per start (sessions end on restart). */
+  sessionSecret: Type.String({ default: '' }),
+  sessionTtlHours: Type.Integer({ minimum: 1, maximum: 24 * 30, default: 12 }),
+  /** Mark the session cookie Secure (set when the UI is served over HTTPS). */
+  secureCookies: Type.Boolean({ default: false }),
 });
 
 export const SelfTelemetryConfig = Type.Object({
@@ -73,6 +111,8 @@ export const HubConfig = Type.Object({
 export type HubConfig = Static<typeof HubConfig>;
 export type ClickHouseConfig = Static<typeof ClickHouseConfig>;
 export type CollectorConfig = Static<typeof CollectorConfig>;
+export type RedactionConfig = Static<typeof RedactionConfig>;
+export type RedactionRuleConfig = Static<typeof RedactionRuleConfig>;
 export type RetentionConfig = Static<typeof RetentionConfig>;
 export type ApiConfig = Static<typeof ApiConfig>;
 export type SelfTelemetryConfig = Static<typeof SelfTelemetryConfig>;
