@@ -12,6 +12,8 @@ COPY collector collector
 COPY api api
 COPY tsconfig.json ./
 # The collector's write-ahead log lives here: mount a volume so acknowledged data survives restarts.
+# Created and owned by the runtime user before VOLUME, so a fresh named volume is writable.
+RUN mkdir -p /hub/.hub-data/wal && chown -R node:node /hub/.hub-data
 VOLUME ["/hub/.hub-data"]
 USER node
 CMD ["node", "--import", "tsx", "collector/src/main.ts"]

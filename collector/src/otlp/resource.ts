@@ -37,7 +37,7 @@ export function resourceInfo(attrs: Attributes): ResourceInfo {
     serviceNamespace: attrs.get('service.namespace') ?? '',
     serviceInstanceId: attrs.get('service.instance.id') ?? '',
     // deployment.environment.name is the current convention; deployment.environment the older one.
-    environment: attrs.get('deployment.environment.name') ?? attrs.get('deployment.environment') ?? '',
+    environment: attrs.get('deployment.environment.name') || attrs.get('deployment.environment') || '',
     hostName: attrs.get('host.name') ?? '',
   };
 }

@@ -130,13 +130,17 @@ export class IngestPipeline {
 
   /** Row ids in the batch that the next commit() of this table will join. */
   ids(table: TableName): RowIds {
-    return this.openBatch(table).ids();
+    return this.openBatch(table, true).ids();
   }
 
-  private openBatch(table: TableName): Batch {
+  /**
+   * The open batch of a table. Only ids() checks capacity: commit() must append to
+   * the very batch whose ids the decoder used, which ids() opened in this tick.
+   */
+  private openBatch(table: TableName, checkCapacity = false): Batch {
     let batch = this.open.get(table);
     // A request can hold at most maxBodyBytes / 2 records: never let ids overflow the batch.
-    if (batch && batch.nextRow + this.options.maxBodyBytes / 2 >= MAX_ROWS_PER_BATCH) {
+    if (checkCapacity && batch && batch.nextRow + this.options.maxBodyBytes / 2 >= MAX_ROWS_PER_BATCH) {
       this.seal(batch);
       batch = undefined;
     }

@@ -59,7 +59,7 @@ export const CollectorConfig = Type.Object({
   /** Bearer tokens accepted for ingest; empty list means no authentication. */
   authTokens: Type.Array(Type.String({ minLength: 16 }), { default: [] }),
   /** Largest request body, compressed or not, checked again after decompression. */
-  maxBodyBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+  maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 24 * 1024 * 1024, default: 16 * 1024 * 1024 }),
   maxAttributesPerRecord: Type.Integer({ minimum: 1, default: 256 }),
   maxAnyValueDepth: Type.Integer({ minimum: 1, maximum: 64, default: 16 }),
   /** A flush starts when a batch reaches any of these. */
