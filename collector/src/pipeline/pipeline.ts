@@ -117,7 +117,10 @@ export class IngestPipeline {
   /** Undefined when a request may be accepted, else the error to answer with. */
   admission(): Error | undefined {
     if (this.stopping) return new CollectorErrors.SHUTTING_DOWN();
-    if (!this.storageAvailable) return new CollectorErrors.STORAGE_UNAVAILABLE();
+    if (!this.storageAvailable) {
+      this.probeStorage();
+      return new CollectorErrors.STORAGE_UNAVAILABLE();
+    }
     if (this.pendingBytes >= this.options.maxPendingBytes) {
       return new CollectorErrors.OVERLOADED(`${this.pendingBytes} bytes waiting for ClickHouse`);
     }
@@ -283,6 +286,30 @@ export class IngestPipeline {
       ]);
       if (!done) break;
     }
+  }
+
+  private probing = false;
+  private lastProbeMs = 0;
+
+  /**
+   * While ClickHouse is marked unavailable, a ping at most once a second (driven
+   * by incoming requests) lets ingest resume as soon as the server answers,
+   * instead of waiting for the failed batch's next backoff retry.
+   */
+  private probeStorage(): void {
+    const now = Date.now();
+    if (this.probing || now - this.lastProbeMs < 1000) return;
+    this.probing = true;
+    this.lastProbeMs = now;
+    this.db
+      .ping()
+      .then((ok) => {
+        if (ok) this.storageAvailable = true;
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.probing = false;
+      });
   }
 
   stats(): PipelineStats {
