@@ -80,3 +80,10 @@ export {
 } from './schema/retention.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { startSelfTelemetry, type SelfTelemetry, type SelfTelemetryOptions } from './telemetry/self.ts';
+export {
+  bootstrapProcess,
+  connectWithRetry,
+  onShutdown,
+  isEntryPoint,
+  type HubProcess,
+} from './process/bootstrap.ts';
