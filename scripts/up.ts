@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -83,9 +84,18 @@ async function stop(code: number): Promise<void> {
   process.exit(code);
 }
 
+/** The API serves the UI from web/dist: build it once when it is missing. */
+function buildWebIfMissing(): void {
+  if (existsSync(path.join(root, 'web', 'dist', 'index.html'))) return;
+  say('building the web UI (web/dist is missing): npm run build -w @obshub/web');
+  const res = spawnSync('npm', ['run', 'build', '-w', '@obshub/web'], { cwd: root, stdio: 'inherit' });
+  if (res.status !== 0) throw new Error('building the web UI failed');
+}
+
 async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  buildWebIfMissing();
   const env: NodeJS.ProcessEnv = { ...process.env };
   let url = config.clickhouse.url;
   if (!url) {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { CoreErrors } from '../errors.ts';
 import type { ClickHouseConfig } from '../config/schema.ts';
 import { capabilitiesFor, type Capabilities } from './capabilities.ts';
@@ -222,6 +222,8 @@ function makeClient(opts: ConnectOptions, database: string): ClickHouseClient {
     database,
     request_timeout: opts.requestTimeoutMs ?? 30_000,
     compression: { request: false, response: false },
+    // Failures are classified and logged by the hub itself (cancelled queries are not errors).
+    log: { level: ClickHouseLogLevel.OFF },
   });
 }
 

@@ -1,0 +1,104 @@
+import type {
+  ApiErrorBody,
+  ContextResult,
+  FacetsResult,
+  HistogramResult,
+  LogRecord,
+  SearchResult,
+  ServicesResult,
+  Whoami,
+} from './types.ts';
+
+/** An error answer of the API, with the query error position when there is one. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly position: number | undefined;
+  readonly expected: readonly string[] | undefined;
+
+  constructor(status: number, body: Partial<ApiErrorBody>) {
+    super(body.error ?? `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = body.code ?? 'HTTP_ERROR';
+    this.position = body.position;
+    this.expected = body.expected;
+  }
+
+  /** A query error the search bar can point at. */
+  get isQueryError(): boolean {
+    return this.code.startsWith('HUB_QUERY_');
+  }
+}
+
+type Listener = () => void;
+const unauthenticatedListeners = new Set<Listener>();
+
+/** Called whenever any request answers 401: the app shows the sign-in page. */
+export function onUnauthenticated(listener: Listener): () => void {
+  unauthenticatedListeners.add(listener);
+  return () => unauthenticatedListeners.delete(listener);
+}
+
+async function request<T>(method: string, path: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(path, {
+    ...init,
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json' } : {}) },
+  });
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = { error: text.slice(0, 200) };
+  }
+  if (!res.ok) {
+    if (res.status === 401 && !path.startsWith('/api/session')) {
+      for (const l of unauthenticatedListeners) l();
+    }
+    throw new ApiError(res.status, (body ?? {}) as Partial<ApiErrorBody>);
+  }
+  return body as T;
+}
+
+function qs(params: Record<string, string | number | undefined>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') u.set(k, String(v));
+  return u.toString();
+}
+
+export interface RangeParams {
+  q: string;
+  from: string;
+  to: string;
+}
+
+export const api = {
+  session: () => request<Whoami>('GET', '/api/session'),
+  signIn: (token: string) => request<Whoami>('POST', '/api/session', { body: JSON.stringify({ token }) }),
+  signOut: () => request<undefined>('DELETE', '/api/session'),
+
+  search: (p: RangeParams & { limit: number; cursor?: string | undefined }, signal?: AbortSignal) =>
+    request<SearchResult>('GET', `/api/logs/search?${qs({ ...p })}`, { signal }),
+  histogram: (p: RangeParams & { buckets: number }, signal?: AbortSignal) =>
+    request<HistogramResult>('GET', `/api/logs/histogram?${qs({ ...p })}`, { signal }),
+  facets: (p: RangeParams & { field: string; limit: number }, signal?: AbortSignal) =>
+    request<FacetsResult>('GET', `/api/logs/facets?${qs({ ...p })}`, { signal }),
+  services: (signal?: AbortSignal) => request<ServicesResult>('GET', '/api/services', { signal }),
+  record: (id: string, signal?: AbortSignal) =>
+    request<LogRecord>('GET', `/api/logs/records/${encodeURIComponent(id)}`, { signal }),
+  context: (id: string, around: number, signal?: AbortSignal) =>
+    request<ContextResult>(
+      'GET',
+      `/api/logs/records/${encodeURIComponent(id)}/context?${qs({ before: around, after: around })}`,
+      { signal },
+    ),
+};
+
+/** The live tail's URL (EventSource sends the session cookie same-origin). */
+export function tailUrl(q: string): string {
+  return `/api/logs/tail?${qs({ q })}`;
+}
