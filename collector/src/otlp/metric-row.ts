@@ -87,6 +87,16 @@ interface CachedSeries {
  */
 export class SeriesFingerprints {
   private readonly cache = new Map<string, CachedSeries>();
+  /**
+   * An index over `cache`, which stays the source of truth: its entries grouped
+   * by the key's resource-and-metric prefix and found by the short attribute
+   * suffix, so a busy series is found without building and hashing its full key
+   * (the resource text alone is often hundreds of characters). A group holds only
+   * suffixes whose full key (prefix + suffix) is in `cache`, mapped to the same
+   * object, and is emptied with it: lookups answer exactly as `cache` alone would.
+   */
+  private readonly groups = new Map<string, SeriesGroup>();
+  private last: { resourceKey: string; name: string; type: string; group: SeriesGroup } | undefined;
 
   constructor(
     private readonly maxEntries = 200_000,
@@ -99,27 +109,60 @@ export class SeriesFingerprints {
     attrs: Attributes,
     nowSeconds: number,
   ): { series: CachedSeries; write: boolean } {
-    let key = `${resourceKey}\u0002${metric.name}\u0002${metric.type}`;
-    for (let i = 0; i < attrs.count; i++) key += `\u0001${attrs.keys[i]}\u0000${attrs.values[i]}`;
-    let series = this.cache.get(key);
-    if (series && nowSeconds - series.writtenAtSeconds < this.refreshSeconds) return { series, write: false };
-    if (!series) {
-      if (this.cache.size >= this.maxEntries) this.cache.clear();
-      const digest = createHash('sha1')
-        .update(`${metric.name}\u0002${metric.type}\u0002${resourceKey}\u0002${attrs.canonical()}`)
-        .digest();
-      series = { lo: digest.readUInt32LE(0), hi: digest.readUInt32LE(4), writtenAtSeconds: nowSeconds };
-      this.cache.set(key, series);
-    } else {
-      series.writtenAtSeconds = nowSeconds;
+    let suffix = '';
+    for (let i = 0; i < attrs.count; i++) suffix += `\u0001${attrs.keys[i]}\u0000${attrs.values[i]}`;
+    let group = this.group(resourceKey, metric);
+    let series = group.series.get(suffix);
+    if (series === undefined) {
+      const key = group.prefix + suffix;
+      series = this.cache.get(key);
+      if (series === undefined) {
+        if (this.cache.size >= this.maxEntries) {
+          this.clear();
+          group = this.group(resourceKey, metric);
+        }
+        const digest = createHash('sha1')
+          .update(`${metric.name}\u0002${metric.type}\u0002${resourceKey}\u0002${attrs.canonical()}`)
+          .digest();
+        series = { lo: digest.readUInt32LE(0), hi: digest.readUInt32LE(4), writtenAtSeconds: nowSeconds };
+        this.cache.set(key, series);
+        group.series.set(suffix, series);
+        return { series, write: true };
+      }
+      group.series.set(suffix, series);
     }
+    if (nowSeconds - series.writtenAtSeconds < this.refreshSeconds) return { series, write: false };
+    series.writtenAtSeconds = nowSeconds;
     return { series, write: true };
+  }
+
+  /** The group of a resource and metric; the previous one is remembered, as points of a metric come together. */
+  private group(resourceKey: string, metric: MetricInfo): SeriesGroup {
+    const last = this.last;
+    if (last && last.resourceKey === resourceKey && last.name === metric.name && last.type === metric.type) {
+      return last.group;
+    }
+    const prefix = `${resourceKey}\u0002${metric.name}\u0002${metric.type}`;
+    let group = this.groups.get(prefix);
+    if (!group) {
+      group = { prefix, series: new Map() };
+      this.groups.set(prefix, group);
+    }
+    this.last = { resourceKey, name: metric.name, type: metric.type, group };
+    return group;
   }
 
   /** Forget a series so its row is written again (after a failed batch). */
   clear(): void {
     this.cache.clear();
+    this.groups.clear();
+    this.last = undefined;
   }
+}
+
+interface SeriesGroup {
+  readonly prefix: string;
+  readonly series: Map<string, CachedSeries>;
 }
 
 /** Encodes one sample row in METRIC_SAMPLE_COLUMNS order; returns its timestamp (s). */

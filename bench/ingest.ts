@@ -1,0 +1,181 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { migrate, startLocalClickHouse, type LocalClickHouse } from '../core/src/index.ts';
+import { readOptions } from './lib/options.ts';
+import { cpuSecondsOf } from './lib/processes.ts';
+import { buildBatches, insertLoop, rowBinaryInsert, textInsert, type RawResult } from './lib/raw-insert.ts';
+import { detailsTable, summaryTable, type BenchResults } from './lib/report.ts';
+import { dropDatabase, openDb, runIngest, throttle, type ScenarioContext } from './lib/scenarios.ts';
+import { decodeRowBinary, toJsonEachRow, toTabSeparated } from './lib/text-formats.ts';
+import { logsRequest } from './lib/workload.ts';
+
+/**
+ * `npm run bench:ingest`: the collector's ingest throughput end to end
+ * (acknowledged and counted in ClickHouse) against the raw rate of inserting the
+ * same rows straight into ClickHouse, measured in the same run on the same
+ * machine; then an overload run (peak RSS, 429s) and a metrics run. Starts its
+ * own ClickHouse, a collector child per scenario and a load-client child; stops
+ * them all. Exits non-zero only on errors, never on a missed target.
+ */
+const FLUSH_ROWS = 50_000; // CollectorConfig defaults (core/src/config/schema.ts)
+const FLUSH_BYTES = 16 * 1024 * 1024;
+const INSERT_CONCURRENCY = 2;
+
+async function rawScenario(ctx: ScenarioContext): Promise<NonNullable<BenchResults['raw']>> {
+  const o = ctx.options;
+  const requests: Buffer[] = [];
+  for (let i = 0; i < o.distinctRequests; i++)
+    requests.push(logsRequest(1 + i, o.recordsPerRequest, ctx.baseNs));
+  const batches = buildBatches(requests, FLUSH_ROWS, FLUSH_BYTES);
+  const db = await openDb(ctx.clickhouse, 'bench_raw');
+  try {
+    await migrate(db, { logsDays: 14, metricsDays: 30 });
+    const measured = async (
+      items: { body: Buffer; rows: number }[],
+      insert: (body: Buffer) => Promise<void>,
+    ): Promise<RawResult> => {
+      const cpu0 = cpuSecondsOf(ctx.clickhouse.pid);
+      const result = await insertLoop(items, o.rawSeconds, INSERT_CONCURRENCY, insert);
+      return { ...result, clickhouseCpuSeconds: cpuSecondsOf(ctx.clickhouse.pid) - cpu0 };
+    };
+    const rb = batches.map((b) => ({ body: b.rowBinary, rows: b.rows }));
+    const rowBinary = await measured(rb, rowBinaryInsert(db, 'logs'));
+    let jsonEachRow: RawResult | undefined;
+    let tabSeparated: RawResult | undefined;
+    if (o.rawText) {
+      const decoded = batches.map((b) => ({ rows: decodeRowBinary(b.rowBinary), n: b.rows }));
+      const json = decoded.map((d) => ({ body: toJsonEachRow(d.rows), rows: d.n }));
+      jsonEachRow = await measured(json, textInsert(ctx.clickhouse.url, db.database, 'logs', 'JSONEachRow'));
+      const tsv = decoded.map((d) => ({ body: toTabSeparated(d.rows), rows: d.n }));
+      tabSeparated = await measured(tsv, textInsert(ctx.clickhouse.url, db.database, 'logs', 'TabSeparated'));
+    }
+    return { rowBinary, ...(jsonEachRow ? { jsonEachRow } : {}), ...(tabSeparated ? { tabSeparated } : {}) };
+  } finally {
+    await dropDatabase(db).catch(() => undefined);
+  }
+}
+
+async function main(): Promise<number> {
+  const options = readOptions(process.argv.slice(2), process.env);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hub-bench-ch-'));
+  let clickhouse: LocalClickHouse | undefined;
+  const onSignal = () => {
+    // Never leave ClickHouse stopped (SIGSTOP) or running behind us.
+    if (clickhouse) process.kill(clickhouse.pid, 'SIGCONT');
+    void clickhouse?.kill().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const results: BenchResults = {
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? '',
+      node: process.version,
+      clickhouse: '',
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    },
+    startedAt: new Date().toISOString(),
+    errors: [],
+  };
+  try {
+    clickhouse = await startLocalClickHouse({ dataDir });
+    const probe = await openDb(clickhouse, 'default');
+    results.machine.clickhouse = probe.capabilities.version;
+    await probe.close();
+    console.log(
+      `ClickHouse ${results.machine.clickhouse} on ${clickhouse.url}; ${results.machine.cpus} cores (${results.machine.cpuModel}), Node ${process.version}`,
+    );
+    const ctx: ScenarioContext = { clickhouse, options, baseNs: BigInt(Date.now() - 60_000) * 1_000_000n };
+    const step = async (name: string, fn: () => Promise<void>) => {
+      if (!options.scenarios.has(name)) return;
+      const t0 = Date.now();
+      console.log(`-- ${name} ...`);
+      try {
+        await fn();
+      } catch (err) {
+        results.errors.push(`${name}: ${(err as Error).stack ?? String(err)}`);
+        console.error(`-- ${name} failed:`, err);
+      }
+      console.log(`-- ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    };
+    await step('logs', async () => {
+      results.logs = await runIngest(ctx, {
+        name: 'logs',
+        kind: 'logs',
+        database: 'bench_logs',
+        concurrency: options.concurrency,
+        seconds: options.seconds,
+        warmupSeconds: options.warmupSeconds,
+        retryDelayMs: 0,
+      });
+    });
+    await step('raw', async () => {
+      results.raw = await rawScenario(ctx);
+    });
+    await step('overload', async () => {
+      const ch = clickhouse as LocalClickHouse;
+      results.overload = {
+        ...(await runIngest(ctx, {
+          name: 'overload',
+          kind: 'logs',
+          database: 'bench_overload',
+          concurrency: options.overloadConcurrency,
+          seconds: options.overloadSeconds,
+          warmupSeconds: 0,
+          retryDelayMs: options.overloadRetryMs,
+          collectorEnv: { HUB_COLLECTOR_MAX_PENDING_BYTES: String(options.overloadMaxPendingBytes) },
+          during: () => throttle(ch.pid, options.overloadPauseMs, options.overloadRunMs),
+        })),
+        maxPendingBytes: options.overloadMaxPendingBytes,
+        pauseMs: options.overloadPauseMs,
+        runMs: options.overloadRunMs,
+      };
+    });
+    await step('metrics', async () => {
+      results.metrics = await runIngest(ctx, {
+        name: 'metrics',
+        kind: 'metrics',
+        database: 'bench_metrics',
+        concurrency: options.metricsConcurrency,
+        seconds: options.metricsSeconds,
+        warmupSeconds: Math.min(options.warmupSeconds, 3),
+        retryDelayMs: 0,
+      });
+    });
+    for (const r of [results.logs, results.overload, results.metrics]) {
+      if (!r) continue;
+      if (r.countedRows !== r.expectedRows)
+        results.errors.push(`${r.name}: ${r.countedRows} rows in ClickHouse, ${r.expectedRows} acknowledged`);
+      if (r.run.otherStatus > 0 || r.run.rejectedItems > 0)
+        results.errors.push(`${r.name}: unexpected answers: ${r.run.firstError}`);
+    }
+  } catch (err) {
+    results.errors.push((err as Error).stack ?? String(err));
+  } finally {
+    await clickhouse?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  console.log('\nCollector ingest benchmark');
+  console.log(
+    `${results.machine.cpus} cores, ClickHouse ${results.machine.clickhouse}, Node ${results.machine.node}\n`,
+  );
+  console.log(summaryTable(results));
+  console.log('\nPer run (cores = CPU seconds / wall seconds of the timed run):\n');
+  console.log(detailsTable(results));
+  if (options.jsonOut) writeFileSync(options.jsonOut, JSON.stringify(results, null, 2));
+  if (results.errors.length > 0) {
+    console.error(`\n${results.errors.length} error(s):\n${results.errors.join('\n')}`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

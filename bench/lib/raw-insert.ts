@@ -1,0 +1,131 @@
+import http from 'node:http';
+import { LOG_COLUMNS, columnNames, type Db } from '../../core/src/index.ts';
+import { RowIds, SeriesFingerprints, decodeLogsProto, newBatchKey } from '../../collector/src/index.ts';
+
+/**
+ * The reference: the same log rows inserted straight into ClickHouse, in the
+ * batches the collector's pipeline would form (a batch seals once it reaches
+ * flushRows or flushBytes, checked after each request's rows are appended),
+ * with the collector's insert concurrency. RowBinary is what the collector
+ * sends; JSONEachRow and TabSeparated are measured for context.
+ */
+export interface RawBatch {
+  rowBinary: Buffer;
+  rows: number;
+}
+
+export interface RawResult {
+  rows: number;
+  seconds: number;
+  rowsPerSecond: number;
+  batches: number;
+  avgBatchRows: number;
+  avgBatchBytes: number;
+  /** ClickHouse server CPU seconds used during the run (filled in by the caller). */
+  clickhouseCpuSeconds: number;
+}
+
+/** Decodes the requests as the collector would (untimed) and groups the rows into batches. */
+export function buildBatches(requests: readonly Buffer[], flushRows: number, flushBytes: number): RawBatch[] {
+  const batches: RawBatch[] = [];
+  let chunks: Buffer[] = [];
+  let rows = 0;
+  let bytes = 0;
+  let ids = new RowIds(newBatchKey(), 0);
+  const received = BigInt(Date.now()) * 1_000_000n;
+  for (const body of requests) {
+    const outcome = decodeLogsProto(body, {
+      limits: { maxAttributes: 256, maxDepth: 16 },
+      ids: () => ids,
+      receivedLo: Number(received & 0xffffffffn),
+      receivedHi: Number(received >> 32n),
+      fingerprints: new SeriesFingerprints(),
+    });
+    const logs = outcome.tables.logs;
+    if (!logs) continue;
+    chunks.push(logs.bytes);
+    rows += logs.rows;
+    bytes += logs.bytes.length;
+    if (rows >= flushRows || bytes >= flushBytes) {
+      batches.push({ rowBinary: Buffer.concat(chunks, bytes), rows });
+      chunks = [];
+      rows = 0;
+      bytes = 0;
+      ids = new RowIds(newBatchKey(), 0);
+    }
+  }
+  if (rows > 0) batches.push({ rowBinary: Buffer.concat(chunks, bytes), rows });
+  return batches;
+}
+
+/** Inserts batches round-robin with `concurrency` INSERTs in flight for `seconds`. */
+export async function insertLoop(
+  batches: readonly { body: Buffer; rows: number }[],
+  seconds: number,
+  concurrency: number,
+  insert: (body: Buffer) => Promise<void>,
+): Promise<RawResult> {
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  let next = 0;
+  let rows = 0;
+  let count = 0;
+  let bytes = 0;
+  const lane = async () => {
+    while (performance.now() < deadline) {
+      const b = batches[next++ % batches.length] as { body: Buffer; rows: number };
+      await insert(b.body);
+      rows += b.rows;
+      bytes += b.body.length;
+      count++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  const elapsed = (performance.now() - started) / 1000;
+  return {
+    rows,
+    seconds: elapsed,
+    rowsPerSecond: rows / elapsed,
+    batches: count,
+    avgBatchRows: rows / Math.max(1, count),
+    avgBatchBytes: bytes / Math.max(1, count),
+    clickhouseCpuSeconds: 0,
+  };
+}
+
+export const LOG_COLUMN_NAMES = columnNames(LOG_COLUMNS);
+
+export function rowBinaryInsert(db: Db, table: string): (body: Buffer) => Promise<void> {
+  return (body) => db.insertRowBinary(table, LOG_COLUMN_NAMES, body);
+}
+
+/** INSERT ... FORMAT <format> over HTTP with a keep-alive agent (as the client does for RowBinary). */
+export function textInsert(
+  clickhouseUrl: string,
+  database: string,
+  table: string,
+  format: 'JSONEachRow' | 'TabSeparated',
+): (body: Buffer) => Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const url = new URL(clickhouseUrl);
+  url.searchParams.set('database', database);
+  url.searchParams.set('query', `INSERT INTO ${table} (${LOG_COLUMN_NAMES.join(', ')}) FORMAT ${format}`);
+  return (body) =>
+    new Promise((resolve, reject) => {
+      const req = http.request(
+        url,
+        { method: 'POST', agent, headers: { 'Content-Length': body.length } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            if (res.statusCode === 200) resolve();
+            else reject(new Error(`${format} insert: ${res.statusCode} ${Buffer.concat(chunks).toString()}`));
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+}
