@@ -71,6 +71,9 @@ export function buildHttpReceiver(opts: HttpReceiverOptions): FastifyInstance {
     if (!opts.auth.allows(request.headers.authorization)) {
       return sendError(request, reply, 401, new CollectorErrors.UNAUTHORIZED().message);
     }
+    // Overloaded or ClickHouse down: answer 429/503 before reading the body, so
+    // refusing costs almost nothing while clients back off.
+    opts.ingestor.admit();
     return undefined;
   });
 
