@@ -19,6 +19,7 @@ import {
   runInstrumentedApp,
   type InstrumentedApp,
 } from './helpers/sdk-app.ts';
+import { selectLogRows, type StoredLogRow } from './helpers/stored-rows.ts';
 
 /**
  * End to end with the real OpenTelemetry JS SDK: an instrumented app exports
@@ -72,34 +73,6 @@ const TRANSPORTS: Transport[] = [
       }),
   },
 ];
-
-interface LogRow {
-  ts: number;
-  time_ns: string;
-  observed_ns: string;
-  severity_number: number;
-  severity_text: string;
-  body: string;
-  trace_id: string;
-  span_id: string;
-  flags: number;
-  event_name: string;
-  http_status: number;
-  attr_keys: string[];
-  attr_values: string[];
-  attr_num_keys: string[];
-  attr_num_values: number[];
-  service_name: string;
-  service_version: string;
-  service_namespace: string;
-  service_instance_id: string;
-  environment: string;
-  host_name: string;
-  scope_name: string;
-  scope_version: string;
-  resource_keys: string[];
-  resource_values: string[];
-}
 
 interface SeriesRow {
   fp: string;
@@ -187,14 +160,7 @@ describe('OpenTelemetry JS SDK to ClickHouse', () => {
     let runFrom: bigint;
     let runTo: bigint;
 
-    const logRows = () =>
-      t.db.query<LogRow>(sql`
-        SELECT toUnixTimestamp(timestamp) AS ts, toString(time_unix_nano) AS time_ns,
-          toString(observed_time_unix_nano) AS observed_ns, severity_number, severity_text, body,
-          trace_id, span_id, flags, event_name, http_status, attr_keys, attr_values, attr_num_keys,
-          attr_num_values, service_name, service_version, service_namespace, service_instance_id,
-          environment, host_name, scope_name, scope_version, resource_keys, resource_values
-        FROM logs WHERE service_name = ${svc}`);
+    const logRows = () => selectLogRows(t.db, sql`service_name = ${svc}`);
 
     const seriesRows = () =>
       t.db.query<SeriesRow>(sql`
@@ -294,7 +260,7 @@ describe('OpenTelemetry JS SDK to ClickHouse', () => {
         event_name: 'user.signin',
         http_status: 503,
       });
-      const r = row as LogRow;
+      const r = row as StoredLogRow;
       const observed = BigInt(r.observed_ns);
       expect(observed >= runFrom && observed <= runTo).toBe(true);
       expect(zip(r.attr_keys, r.attr_values)).toEqual({
@@ -334,7 +300,7 @@ describe('OpenTelemetry JS SDK to ClickHouse', () => {
         attr_keys: [],
         attr_num_keys: [],
       });
-      expect(JSON.parse((row as LogRow).body)).toEqual({
+      expect(JSON.parse((row as StoredLogRow).body)).toEqual({
         order: { id: 42, items: ['a', 'b'] },
         ok: true,
         ratio: 0.5,
@@ -342,7 +308,7 @@ describe('OpenTelemetry JS SDK to ClickHouse', () => {
     });
 
     it('uses the time the SDK filled in when the app gave none', async () => {
-      const row = (await logRows()).find((r) => r.body === 'no time given') as LogRow;
+      const row = (await logRows()).find((r) => r.body === 'no time given') as StoredLogRow;
       expect(row).toMatchObject({ severity_number: 17, severity_text: 'ERROR' });
       const time = BigInt(row.time_ns);
       expect(time).toBe(BigInt(row.observed_ns));
@@ -351,7 +317,7 @@ describe('OpenTelemetry JS SDK to ClickHouse', () => {
     });
 
     it('falls back to the observed time when the record has no time', async () => {
-      const row = (await logRows()).find((r) => r.body === 'time cleared') as LogRow;
+      const row = (await logRows()).find((r) => r.body === 'time cleared') as StoredLogRow;
       expect(row).toMatchObject({
         time_ns: '1700000002000000500',
         observed_ns: '1700000002000000500',
