@@ -9,7 +9,6 @@ import { logsRoutes } from './logs/routes.ts';
 import type { TailOptions } from './logs/tail.ts';
 import { isQueryError } from './query/index.ts';
 import { healthRoutes } from './routes/health.ts';
-import { overviewRoutes } from './routes/overview.ts';
 import { recordHttpMetrics } from './telemetry/http-metrics.ts';
 import { serveWeb, WEB_DIST_DIR } from './web/static.ts';
 
@@ -72,7 +71,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await app.register(healthRoutes(options.db));
   await app.register(logsRoutes(options.db, options.tail));
-  await app.register(overviewRoutes(options.db));
   // Last: the UI, with a fallback to index.html for page paths.
   await serveWeb(app, WEB_DIST_DIR);
   return app;

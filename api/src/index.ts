@@ -1,4 +1,3 @@
 export { buildApp, type BuildAppOptions } from './app.ts';
 export { ApiErrors } from './errors.ts';
-export { overview } from './routes/overview.ts';
 export { serveWeb, WEB_DIST_DIR } from './web/static.ts';
