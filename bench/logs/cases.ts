@@ -2,7 +2,7 @@ import { sql, type Db } from '../../core/src/index.ts';
 import { LOCAL_ADMIN } from '../../api/src/access/principal.ts';
 import { logFacets } from '../../api/src/logs/facets.ts';
 import { logHistogram } from '../../api/src/logs/histogram.ts';
-import { runQuery } from '../../api/src/logs/run-query.ts';
+import { runQuery } from '../../api/src/common/run-query.ts';
 import { searchLogs } from '../../api/src/logs/search.ts';
 import { MID_SERVICES, RARE_TERMS } from './vocabulary.ts';
 

@@ -2,8 +2,8 @@ import { int, sql, trusted, type Db } from '@obshub/core';
 import type { Principal } from '../access/principal.ts';
 import { resolveField } from '../query/index.ts';
 import { baseWhere } from './filters.ts';
-import { runQuery } from './run-query.ts';
-import { parseRange } from './time-range.ts';
+import { runQuery } from '../common/run-query.ts';
+import { parseRange } from '../common/time-range.ts';
 
 /**
  * Top values of one field among the records that match the current query:

@@ -1,7 +1,7 @@
 import { sql, type SqlFragment } from '@obshub/core';
 import { scopeCondition, type Principal } from '../access/principal.ts';
 import { compileSearch } from '../query/index.ts';
-import { msToNanos, type TimeRange } from './time-range.ts';
+import { msToNanos, type TimeRange } from '../common/time-range.ts';
 
 /**
  * The WHERE clause every log query starts from: the time range (on the

@@ -1,9 +1,9 @@
 import { int, sql, type Db } from '@obshub/core';
 import type { Principal } from '../access/principal.ts';
 import { baseWhere } from './filters.ts';
-import { runQuery } from './run-query.ts';
+import { runQuery } from '../common/run-query.ts';
 import { SEVERITY_GROUPS } from './schemas.ts';
-import { parseRange } from './time-range.ts';
+import { parseRange } from '../common/time-range.ts';
 
 /** Bucket sizes a person reads easily; the smallest that gives at most `buckets` bars wins. */
 const STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];

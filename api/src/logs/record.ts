@@ -3,7 +3,7 @@ import { maySee, scopeCondition, type Principal } from '../access/principal.ts';
 import { ApiErrors } from '../errors.ts';
 import { decodeRecordId } from './record-id.ts';
 import { RECORD_COLUMNS, toRecord, type RecordRow } from './rows.ts';
-import { runQuery } from './run-query.ts';
+import { runQuery } from '../common/run-query.ts';
 import type { LogRecord } from './schemas.ts';
 
 /**

@@ -4,7 +4,7 @@ import type { Db } from '@obshub/core';
 import { logFacets } from './facets.ts';
 import { logHistogram } from './histogram.ts';
 import { getRecord, recordContext } from './record.ts';
-import { clientGone } from './run-query.ts';
+import { clientGone } from '../common/run-query.ts';
 import {
   ApiError,
   ContextQuery,

@@ -1,7 +1,7 @@
 import { trusted, type SqlFragment } from '@obshub/core';
 import { encodeRecordId } from './record-id.ts';
 import type { LogRecord } from './schemas.ts';
-import { nanosToIso } from './time-range.ts';
+import { nanosToIso } from '../common/time-range.ts';
 
 /** The columns every record listing reads (UInt64s as strings: JS numbers cannot hold them). */
 export const RECORD_COLUMNS: SqlFragment = trusted(

@@ -3,9 +3,9 @@ import type { Principal } from '../access/principal.ts';
 import { ApiErrors } from '../errors.ts';
 import { baseWhere } from './filters.ts';
 import { RECORD_COLUMNS, toRecord, type RecordRow } from './rows.ts';
-import { runQuery } from './run-query.ts';
+import { runQuery } from '../common/run-query.ts';
 import type { LogRecord } from './schemas.ts';
-import { parseRange } from './time-range.ts';
+import { parseRange } from '../common/time-range.ts';
 
 /**
  * Newest-first search with keyset pagination: the cursor is the (time, id) of

@@ -1,6 +1,6 @@
 import { sql, type Db } from '@obshub/core';
 import { scopeCondition, type Principal } from '../access/principal.ts';
-import { runQuery } from './run-query.ts';
+import { runQuery } from '../common/run-query.ts';
 
 /**
  * The services catalog, from the last 24 hours of logs (seven days for

@@ -3,7 +3,7 @@ import { sql, type Db } from '@obshub/core';
 import { scopeCondition, type Principal } from '../access/principal.ts';
 import { compileSearch } from '../query/index.ts';
 import { RECORD_COLUMNS, toRecord, type RecordRow } from './rows.ts';
-import { runQuery } from './run-query.ts';
+import { runQuery } from '../common/run-query.ts';
 
 export interface TailOptions {
   pollMs: number;
