@@ -6,6 +6,12 @@ import {
   createTableStatements,
   LOGS_TABLE,
   MIGRATIONS,
+  METRIC_ROLLUP_COLUMNS,
+  METRIC_ROLLUP_1H_TABLE,
+  METRIC_ROLLUP_1M_TABLE,
+  METRIC_ROLLUP_1H_VIEW,
+  METRIC_ROLLUP_1M_VIEW,
+  createMaterializedViewStatements,
 } from '../src/index.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 
@@ -28,10 +34,17 @@ describe('migrations', () => {
       sql`SELECT name FROM system.tables WHERE database = ${t.database} ORDER BY name`,
     );
     expect(tables.map((r) => r.name)).toEqual([
+      'deploys',
       'logs',
+      'metric_rollup_1h',
+      'metric_rollup_1h_mv',
+      'metric_rollup_1m',
+      'metric_rollup_1m_mv',
+      'metric_rollup_coverage',
       'metric_samples',
       'metric_series',
       'schema_migrations',
+      'service_versions',
     ]);
     const recorded = await t.db.query<{ c: string }>(sql`SELECT count() AS c FROM schema_migrations`);
     expect(Number(recorded[0]?.c)).toBe(MIGRATIONS.length);
@@ -81,5 +94,69 @@ describe('DDL for a current ClickHouse', () => {
     expect(statements[1]?.text).toContain(
       'ENGINE = Distributed(`hub_cluster`, `hub`, `logs_local`, cityHash64(service_name))',
     );
+  });
+});
+
+describe('rollup DDL', () => {
+  const ctx = {
+    database: 'hub',
+    capabilities: capabilitiesFor('24.8.4.13'),
+    cluster: '',
+    logsRetentionDays: 14,
+    metricsRetentionDays: 30,
+  };
+
+  it('renders AggregatingMergeTree rollups with aggregate-state columns on a current server', () => {
+    const [ddl] = createTableStatements(METRIC_ROLLUP_1M_TABLE, ctx);
+    expect(ddl?.text).toContain('`metric_name` LowCardinality(String)');
+    expect(ddl?.text).toContain('`l_v` AggregateFunction(argMax, Float64, UInt64)');
+    expect(ddl?.text).toContain('`b_last` AggregateFunction(argMaxIf, Array(Float64), UInt64, UInt8)');
+    // No tuple states: 18.16 keeps them as generic values, several times slower to insert.
+    expect(ddl?.text).not.toContain('Tuple(');
+    expect(ddl?.text).toContain('`d_buckets` AggregateFunction(sumForEach, Array(UInt64))');
+    expect(ddl?.text).toContain('ENGINE = AggregatingMergeTree()');
+    expect(ddl?.text).toContain('PARTITION BY toDate(bucket)');
+    expect(ddl?.text).toContain('ORDER BY (metric_name, fingerprint, bucket)');
+    expect(ddl?.text).toContain('TTL bucket + INTERVAL 30 DAY');
+    const [hour] = createTableStatements(METRIC_ROLLUP_1H_TABLE, ctx);
+    expect(hour?.text).toContain('PARTITION BY toYYYYMM(bucket)');
+  });
+
+  it('puts the views on the samples table, every rollup column in the SELECT', () => {
+    const [view] = createMaterializedViewStatements(METRIC_ROLLUP_1M_VIEW, ctx);
+    expect(view?.text).toMatch(
+      /^CREATE MATERIALIZED VIEW IF NOT EXISTS `hub`\.`metric_rollup_1m_mv` TO `hub`\.`metric_rollup_1m`\nAS SELECT/,
+    );
+    expect(view?.text).toContain('FROM `hub`.`metric_samples`\nWHERE bitAnd(flags, 1) = 0');
+    expect(view?.text).toContain('toStartOfMinute(timestamp) AS bucket');
+    for (const column of METRIC_ROLLUP_COLUMNS.slice(3)) expect(view?.text).toContain(` AS ${column.name}`);
+    const [hourView] = createMaterializedViewStatements(METRIC_ROLLUP_1H_VIEW, ctx);
+    expect(hourView?.text).toContain('toStartOfHour(timestamp) AS bucket');
+  });
+
+  it('switches to Replicated + Distributed rollups with views on the local tables for a cluster', () => {
+    const cluster = { ...ctx, cluster: 'hub_cluster' };
+    const statements = createTableStatements(METRIC_ROLLUP_1H_TABLE, cluster);
+    expect(statements).toHaveLength(2);
+    expect(statements[0]?.text).toContain(
+      "ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/hub/metric_rollup_1h_local', '{replica}')",
+    );
+    expect(statements[1]?.text).toContain(
+      'ENGINE = Distributed(`hub_cluster`, `hub`, `metric_rollup_1h_local`, fingerprint)',
+    );
+    const [view] = createMaterializedViewStatements(METRIC_ROLLUP_1H_VIEW, cluster);
+    expect(view?.text).toContain(
+      '`hub`.`metric_rollup_1h_mv` ON CLUSTER `hub_cluster` TO `hub`.`metric_rollup_1h_local`',
+    );
+    expect(view?.text).toContain('FROM `hub`.`metric_samples_local`');
+  });
+
+  it('uses plain String and no TTL on 18.16', () => {
+    const [ddl] = createTableStatements(METRIC_ROLLUP_1M_TABLE, {
+      ...ctx,
+      capabilities: capabilitiesFor('18.16.1'),
+    });
+    expect(ddl?.text).not.toMatch(/LowCardinality|CODEC|TTL/);
+    expect(ddl?.text).toContain('ENGINE = AggregatingMergeTree()');
   });
 });

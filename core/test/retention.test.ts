@@ -217,6 +217,11 @@ describe('enforceRetention against ClickHouse', () => {
       'logs:2025-02-03',
       'logs:2025-02-23',
       'logs:2025-02-28',
+      // The rollups (fed from the samples by their views): day partitions for 1m, months for 1h.
+      'metric_rollup_1h:202412',
+      'metric_rollup_1m:2024-12-30',
+      'metric_rollup_1m:2025-02-03',
+      'metric_rollup_1m:2025-02-12',
       'metric_samples:2024-12-30',
       'metric_samples:2025-02-03',
       'metric_samples:2025-02-12',
@@ -268,6 +273,8 @@ describe('enforceRetention against ClickHouse', () => {
     ]);
     expect(await seriesFingerprints(t)).toEqual([1, 2]);
     expect(await activePartitions(t, 'metric_series')).toEqual(['202502', '202503']);
+    expect(await activePartitions(t, 'metric_rollup_1m')).toEqual(Object.keys(await sampleIdsByDay(t)));
+    expect(await activePartitions(t, 'metric_rollup_1h')).toEqual(['202502', '202503']);
   });
 
   it('drops nothing more when run again', async () => {
@@ -284,7 +291,11 @@ describe('enforceRetention against ClickHouse', () => {
     // One day later, 2025-03-01 falls out of the 14-day log window; metrics cutoff 2025-02-14.
     const later = new Date(NOW.getTime() + DAY_MS);
     const dropped = await enforceRetention(t.db, { logsDays: 14, metricsDays: 30 }, later);
-    expect(normalise(dropped)).toEqual(['logs:2025-03-01', 'metric_samples:2025-02-13']);
+    expect(normalise(dropped)).toEqual([
+      'logs:2025-03-01',
+      'metric_rollup_1m:2025-02-13',
+      'metric_samples:2025-02-13',
+    ]);
     expect(Object.keys(await logIdsByDay(t))).toEqual(['2025-03-02', '2025-03-12', '2025-03-15']);
   });
 

@@ -14,7 +14,9 @@ export type ColumnType =
   | 'String'
   | 'Array(String)'
   | 'Array(Float64)'
-  | 'Array(UInt64)';
+  | 'Array(UInt64)'
+  /** Partial aggregation states of the rollup tables (AggregatingMergeTree). */
+  | `AggregateFunction(${string})`;
 
 export interface ColumnSpec {
   readonly name: string;
@@ -100,6 +102,142 @@ export const METRIC_SAMPLE_COLUMNS = [
   { name: 'quantiles', type: 'Array(Float64)', codec: 'ZSTD(1)' },
   { name: 'quantile_values', type: 'Array(Float64)', codec: 'ZSTD(1)' },
 ] as const satisfies readonly ColumnSpec[];
+
+/**
+ * deploys: one row per write of a reported deploy (POST /api/deploys); the
+ * latest write of an id (updated_at_ms, the ReplacingMergeTree version) wins.
+ * Times in epoch milliseconds; finished_at_ms 0 = not finished.
+ */
+export const DEPLOY_COLUMNS = [
+  { name: 'id', type: 'String' },
+  { name: 'service_name', type: 'String', lowCardinality: true },
+  { name: 'environment', type: 'String', lowCardinality: true },
+  { name: 'version', type: 'String' },
+  { name: 'commit_sha', type: 'String' },
+  { name: 'author', type: 'String' },
+  { name: 'description', type: 'String' },
+  { name: 'link_names', type: 'Array(String)' },
+  { name: 'link_urls', type: 'Array(String)' },
+  { name: 'started_at_ms', type: 'UInt64' },
+  { name: 'finished_at_ms', type: 'UInt64' },
+  { name: 'status', type: 'String', lowCardinality: true },
+  { name: 'updated_at_ms', type: 'UInt64' },
+] as const satisfies readonly ColumnSpec[];
+
+/**
+ * service_versions: when a collector first saw a (service, environment,
+ * version) triple in telemetry. Each collector process writes a triple about
+ * once; the first sighting is min(first_seen_ms) over its rows.
+ */
+export const SERVICE_VERSION_COLUMNS = [
+  { name: 'service_name', type: 'String', lowCardinality: true },
+  { name: 'environment', type: 'String', lowCardinality: true },
+  { name: 'service_version', type: 'String' },
+  { name: 'first_seen_ms', type: 'UInt64' },
+] as const satisfies readonly ColumnSpec[];
+
+/**
+ * Rollup state columns. ClickHouse 18.16 keeps argMin/argMax states of tuples
+ * as generic values, several times slower per inserted row than states of
+ * numbers or arrays, so every state here is of a number or of one packed
+ * Float64 array (counts are exact up to 2^53), and the states of one kind of
+ * point (bucket arrays, exponential buckets, quantiles) are -If states the
+ * other kinds skip.
+ */
+const FIRST = (t: string) => `AggregateFunction(argMin, ${t}, UInt64)` as const;
+const LAST = (t: string) => `AggregateFunction(argMax, ${t}, UInt64)` as const;
+const FIRST_IF = 'AggregateFunction(argMinIf, Array(Float64), UInt64, UInt8)';
+const LAST_IF = 'AggregateFunction(argMaxIf, Array(Float64), UInt64, UInt8)';
+
+/**
+ * metric_rollup_1m / metric_rollup_1h: one row per (metric, series, bucket)
+ * after merges, fed by materialized views from metric_samples (docs/schema.md).
+ * "first"/"last": the sample with the smallest/largest time in the bucket;
+ * "tail": the last sample of the bucket's earliest counter lifetime (smallest
+ * start time), so a restart inside a bucket loses nothing.
+ */
+export const METRIC_ROLLUP_COLUMNS = [
+  { name: 'metric_name', type: 'String', lowCardinality: true },
+  { name: 'fingerprint', type: 'UInt64' },
+  { name: 'bucket', type: 'DateTime' },
+  // Samples with a recorded value in the bucket.
+  { name: 'samples', type: 'AggregateFunction(count)' },
+  // Gauges (and non-monotonic sums), over finite values; g_sum is also the sum of delta values.
+  { name: 'g_count', type: 'AggregateFunction(countIf, UInt8)' },
+  { name: 'g_sum', type: 'AggregateFunction(sumIf, Float64, UInt8)' },
+  { name: 'g_min', type: 'AggregateFunction(minIf, Float64, UInt8)' },
+  { name: 'g_max', type: 'AggregateFunction(maxIf, Float64, UInt8)' },
+  { name: 'g_last', type: 'AggregateFunction(argMaxIf, Float64, UInt64, UInt8)' },
+  // Delta histograms: summed.
+  { name: 'd_count', type: 'AggregateFunction(sum, UInt64)' },
+  { name: 'd_sum', type: 'AggregateFunction(sumIf, Float64, UInt8)' },
+  { name: 'd_buckets', type: 'AggregateFunction(sumForEach, Array(UInt64))' },
+  // Cumulative points: start time, value (a sum's value or a distribution's count) and sum.
+  { name: 'f_start', type: FIRST('UInt64') },
+  { name: 'l_start', type: LAST('UInt64') },
+  { name: 'f_v', type: FIRST('Float64') },
+  { name: 'l_v', type: LAST('Float64') },
+  { name: 't_v', type: FIRST('Float64') },
+  { name: 'f_sum', type: FIRST('Float64') },
+  { name: 'l_sum', type: LAST('Float64') },
+  { name: 't_sum', type: FIRST('Float64') },
+  // Explicit buckets of the last point, packed as [n, bounds (n), counts (n + 1)]. Bucket increases
+  // are differences of consecutive last buckets (count and sum use first, tail and last: exact).
+  { name: 'b_last', type: LAST_IF },
+  // Exponential buckets packed as [scale, zero count, positive offset, positive length, negative offset, positive counts, negative counts].
+  { name: 'e_first', type: FIRST_IF },
+  { name: 'e_last', type: LAST_IF },
+  { name: 'e_tail', type: FIRST_IF },
+  // Summaries: [quantiles, values] of the last point.
+  { name: 'q_last', type: LAST_IF },
+] as const satisfies readonly ColumnSpec[];
+
+/** "Value" of a cumulative point: a sum's value, or a histogram's or summary's count. */
+const V = 'if(isNaN(value), toFloat64(count), value)';
+/**
+ * Tail order: earliest start time first, then latest time (seconds): argMin by
+ * start_s × 2^32 + (2^32 − 1 − time_s), one UInt64 (a tuple key would be slow).
+ */
+const TAIL_KEY =
+  'toUInt64(intDiv(start_time_unix_nano, 1000000000) * 4294967296 + (4294967295 - intDiv(time_unix_nano, 1000000000)))';
+const BUCKETS =
+  'arrayConcat([toFloat64(length(bucket_bounds))], bucket_bounds, arrayMap(x -> toFloat64(x), bucket_counts))';
+const HAS_BUCKETS = 'notEmpty(bucket_counts)';
+const EXP =
+  'arrayConcat([toFloat64(exp_scale), toFloat64(exp_zero_count), toFloat64(exp_positive_offset), toFloat64(length(exp_positive_counts)), toFloat64(exp_negative_offset)], arrayMap(x -> toFloat64(x), exp_positive_counts), arrayMap(x -> toFloat64(x), exp_negative_counts))';
+/** An exponential histogram point: no value, no explicit buckets, no quantiles. */
+const IS_EXP = 'isNaN(value) AND empty(bucket_counts) AND empty(bucket_bounds) AND empty(quantiles)';
+const T = 'time_unix_nano';
+
+/**
+ * The SELECT list of the rollup materialized views, column for column with
+ * METRIC_ROLLUP_COLUMNS after (metric_name, fingerprint, bucket). Points flagged
+ * "no recorded value" (flags & 1) never reach a rollup.
+ */
+export const METRIC_ROLLUP_STATES: Readonly<Record<string, string>> = {
+  samples: 'countState()',
+  g_count: 'countIfState(isFinite(value))',
+  g_sum: 'sumIfState(value, isFinite(value))',
+  g_min: 'minIfState(value, isFinite(value))',
+  g_max: 'maxIfState(value, isFinite(value))',
+  g_last: `argMaxIfState(value, ${T}, isFinite(value))`,
+  d_count: 'sumState(count)',
+  d_sum: 'sumIfState(sum, isFinite(sum))',
+  d_buckets: 'sumForEachState(bucket_counts)',
+  f_start: `argMinState(start_time_unix_nano, ${T})`,
+  l_start: `argMaxState(start_time_unix_nano, ${T})`,
+  f_v: `argMinState(${V}, ${T})`,
+  l_v: `argMaxState(${V}, ${T})`,
+  t_v: `argMinState(${V}, ${TAIL_KEY})`,
+  f_sum: `argMinState(sum, ${T})`,
+  l_sum: `argMaxState(sum, ${T})`,
+  t_sum: `argMinState(sum, ${TAIL_KEY})`,
+  b_last: `argMaxIfState(${BUCKETS}, ${T}, ${HAS_BUCKETS})`,
+  e_first: `argMinIfState(${EXP}, ${T}, ${IS_EXP})`,
+  e_last: `argMaxIfState(${EXP}, ${T}, ${IS_EXP})`,
+  e_tail: `argMinIfState(${EXP}, ${TAIL_KEY}, ${IS_EXP})`,
+  q_last: `argMaxIfState(arrayConcat(quantiles, quantile_values), ${T}, notEmpty(quantiles))`,
+};
 
 export const columnNames = (cols: readonly ColumnSpec[]): string[] => cols.map((c) => c.name);
 

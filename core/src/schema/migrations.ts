@@ -2,12 +2,22 @@ import { CoreErrors } from '../errors.ts';
 import type { Db } from '../clickhouse/client.ts';
 import { ident, qualified, sql, trusted, type SqlFragment } from '../sql/escape.ts';
 import {
+  DEPLOYS_TABLE,
   LOGS_TABLE,
   METRIC_SAMPLES_TABLE,
   METRIC_SERIES_TABLE,
+  SERVICE_VERSIONS_TABLE,
   createTableStatements,
   type SchemaContext,
 } from './tables.ts';
+import {
+  METRIC_ROLLUP_1H_TABLE,
+  METRIC_ROLLUP_1M_TABLE,
+  METRIC_ROLLUP_COVERAGE_TABLE,
+  ROLLUP_VIEWS,
+  createMaterializedViewStatements,
+  recordCoverageStatement,
+} from './rollups.ts';
 
 /**
  * Versioned migrations. Each is idempotent (IF NOT EXISTS), is recorded in
@@ -28,6 +38,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ...createTableStatements(LOGS_TABLE, ctx),
       ...createTableStatements(METRIC_SERIES_TABLE, ctx),
       ...createTableStatements(METRIC_SAMPLES_TABLE, ctx),
+    ],
+  },
+  {
+    version: 2,
+    name: 'deploys and service versions',
+    statements: (ctx) => [
+      ...createTableStatements(DEPLOYS_TABLE, ctx),
+      ...createTableStatements(SERVICE_VERSIONS_TABLE, ctx),
+    ],
+  },
+  {
+    version: 3,
+    name: 'metric rollups (1 minute, 1 hour)',
+    statements: (ctx) => [
+      ...createTableStatements(METRIC_ROLLUP_1M_TABLE, ctx),
+      ...createTableStatements(METRIC_ROLLUP_1H_TABLE, ctx),
+      ...createTableStatements(METRIC_ROLLUP_COVERAGE_TABLE, ctx),
+      ...ROLLUP_VIEWS.flatMap((view) => createMaterializedViewStatements(view, ctx)),
+      ...ROLLUP_VIEWS.map((view) => recordCoverageStatement(view, ctx)),
     ],
   },
 ];

@@ -8,6 +8,7 @@ import {
   type TableSpec,
 } from './tables.ts';
 import { schemaContextFor } from './migrations.ts';
+import { METRIC_ROLLUP_1H_TABLE, METRIC_ROLLUP_1M_TABLE } from './rollups.ts';
 
 /**
  * Retention by dropping whole partitions: ClickHouse 18.16 has no TTL, and a
@@ -33,6 +34,9 @@ const RULES: ReadonlyArray<{
   { spec: LOGS_TABLE, days: (p) => p.logsDays, granularity: 'day' },
   { spec: METRIC_SAMPLES_TABLE, days: (p) => p.metricsDays, granularity: 'day' },
   { spec: METRIC_SERIES_TABLE, days: (p) => p.metricsDays, granularity: 'month' },
+  // Rollups keep the samples' retention: a query falls back to raw samples only inside it.
+  { spec: METRIC_ROLLUP_1M_TABLE, days: (p) => p.metricsDays, granularity: 'day' },
+  { spec: METRIC_ROLLUP_1H_TABLE, days: (p) => p.metricsDays, granularity: 'month' },
 ];
 
 /** The last UTC day covered by a partition value ('2026-11-20' or '202611'), or undefined. */

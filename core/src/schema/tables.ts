@@ -1,6 +1,13 @@
 import type { Capabilities } from '../clickhouse/capabilities.ts';
 import { trusted, type SqlFragment } from '../sql/escape.ts';
-import { LOG_COLUMNS, METRIC_SAMPLE_COLUMNS, METRIC_SERIES_COLUMNS, type ColumnSpec } from './columns.ts';
+import {
+  DEPLOY_COLUMNS,
+  LOG_COLUMNS,
+  METRIC_SAMPLE_COLUMNS,
+  METRIC_SERIES_COLUMNS,
+  SERVICE_VERSION_COLUMNS,
+  type ColumnSpec,
+} from './columns.ts';
 
 /**
  * DDL for the hub's tables. One table spec, rendered for the server at hand:
@@ -20,7 +27,7 @@ export interface SchemaContext {
 export interface TableSpec {
   readonly name: string;
   readonly columns: readonly ColumnSpec[];
-  readonly engine: 'MergeTree' | { replacing: string };
+  readonly engine: 'MergeTree' | 'AggregatingMergeTree' | { replacing: string };
   readonly partitionBy: string;
   readonly orderBy: string;
   /** Column (DateTime) and retention days for TTL on capable servers. */
@@ -81,7 +88,43 @@ export const METRIC_SAMPLES_TABLE: TableSpec = {
   shardBy: 'fingerprint',
 };
 
-export const TABLES: readonly TableSpec[] = [LOGS_TABLE, METRIC_SERIES_TABLE, METRIC_SAMPLES_TABLE];
+/**
+ * deploys: reported deploys, a few per service and day, kept without retention
+ * (one unpartitioned table). Sorted by (service_name, environment, id), so the
+ * ReplacingMergeTree collapses the writes of one id (an id never changes
+ * service or environment); reads still take argMax(…, updated_at_ms) per id,
+ * because merges are eventual.
+ */
+export const DEPLOYS_TABLE: TableSpec = {
+  name: 'deploys',
+  columns: DEPLOY_COLUMNS,
+  engine: { replacing: 'updated_at_ms' },
+  partitionBy: 'tuple()',
+  orderBy: '(service_name, environment, id)',
+  shardBy: 'cityHash64(service_name)',
+};
+
+/**
+ * service_versions: first sightings of (service, environment, version) in
+ * telemetry, from which deploys are inferred. Tiny (a row per triple and
+ * collector process) and kept without retention.
+ */
+export const SERVICE_VERSIONS_TABLE: TableSpec = {
+  name: 'service_versions',
+  columns: SERVICE_VERSION_COLUMNS,
+  engine: 'MergeTree',
+  partitionBy: 'tuple()',
+  orderBy: '(service_name, environment, service_version)',
+  shardBy: 'cityHash64(service_name)',
+};
+
+export const TABLES: readonly TableSpec[] = [
+  LOGS_TABLE,
+  METRIC_SERIES_TABLE,
+  METRIC_SAMPLES_TABLE,
+  DEPLOYS_TABLE,
+  SERVICE_VERSIONS_TABLE,
+];
 
 function columnDdl(col: ColumnSpec, caps: Capabilities): string {
   const type = col.lowCardinality && caps.lowCardinality ? `LowCardinality(${col.type})` : col.type;
@@ -95,8 +138,8 @@ export function storageTableName(spec: TableSpec, ctx: SchemaContext): string {
 }
 
 function engineDdl(spec: TableSpec, ctx: SchemaContext): string {
-  const base = spec.engine === 'MergeTree' ? 'MergeTree' : 'ReplacingMergeTree';
-  const version = spec.engine === 'MergeTree' ? '' : spec.engine.replacing;
+  const base = typeof spec.engine === 'string' ? spec.engine : 'ReplacingMergeTree';
+  const version = typeof spec.engine === 'string' ? '' : spec.engine.replacing;
   if (!ctx.cluster) return `${base}(${version})`;
   const zkPath = `'/clickhouse/tables/{shard}/${ctx.database}/${storageTableName(spec, ctx)}', '{replica}'`;
   return `Replicated${base}(${zkPath}${version ? `, ${version}` : ''})`;
