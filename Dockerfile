@@ -7,12 +7,14 @@ COPY core/package.json core/package.json
 COPY collector/package.json collector/package.json
 COPY api/package.json api/package.json
 COPY web/package.json web/package.json
+COPY cli/package.json cli/package.json
 # Dev dependencies too: the UI is built here (vite); NODE_ENV=production applies at run time.
 RUN NODE_ENV=development npm ci --no-audit --no-fund
 COPY core core
 COPY collector collector
 COPY api api
 COPY web web
+COPY cli cli
 COPY tsconfig.json ./
 RUN npm run build -w @obshub/web
 # The collector's write-ahead log lives here: mount a volume so acknowledged data survives restarts.

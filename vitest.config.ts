@@ -6,6 +6,7 @@ export default defineConfig({
       'core/test/**/*.test.ts',
       'collector/test/**/*.test.ts',
       'api/test/**/*.test.ts',
+      'cli/test/**/*.test.ts',
       'test/**/*.test.ts',
     ],
     globalSetup: ['test/setup/global-setup.ts'],

@@ -13,14 +13,18 @@ import { logs, SeverityNumber } from '@opentelemetry/api-logs';
  * A demo service instrumented with @opentelemetry/sdk-node: an HTTP server with
  * a few routes, its own traffic generator, realistic logs and the semantic-
  * convention HTTP server duration histogram. Configured by its arguments:
- *   demo/service.ts <service> <version> <environment> <otlp-base-url>
+ *   demo/service.ts <service> <version> <environment> <otlp-base-url> [regression]
+ * where regression (default 1) multiplies the error rates and latencies, so a
+ * demo deploy can show what a bad release looks like.
  */
 const [
   service = 'checkout',
   version = '1.0.0',
   environment = 'production',
   endpoint = 'http://127.0.0.1:4318',
+  regressionArg = '1',
 ] = process.argv.slice(2);
+const regression = Math.max(1, Number(regressionArg) || 1);
 
 const sdk = new NodeSDK({
   resource: resourceFromAttributes({
@@ -97,10 +101,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   const started = performance.now();
   inFlight++;
   const route = ROUTES.find((r) => req.url === r.route && req.method === r.method);
-  const latency = route ? route.latencyMs * (0.5 + Math.random() * Math.random() * 4) : 2;
+  const latency = route ? regression * route.latencyMs * (0.5 + Math.random() * Math.random() * 4) : 2;
   setTimeout(() => {
     inFlight--;
-    const failed = route ? Math.random() < route.errorRate : false;
+    const failed = route ? Math.random() < route.errorRate * regression : false;
     const status = !route
       ? 404
       : failed

@@ -9,6 +9,7 @@ import {
   startLocalClickHouse,
   type LocalClickHouse,
 } from '@obshub/core';
+import { DEMO_CANARY, reportDemoDeploy } from '../demo/deploy.ts';
 
 /**
  * Brings the hub up: a local ClickHouse when CLICKHOUSE_URL is unset, the
@@ -131,6 +132,26 @@ async function main(): Promise<void> {
       startChild(`demo ${svc}`, 'demo/service.ts', env, [svc, version, 'production', otlp]);
     }
     say('demo services checkout and payments are sending logs and metrics; data appears within seconds');
+    const apiUrl = `http://${host}:${config.api.port}`;
+    const canaryAfterMs = 120_000;
+    say(`in ${canaryAfterMs / 60_000} minutes the demo deploys a canary of checkout ${DEMO_CANARY.version}`);
+    setTimeout(() => {
+      if (stopping) return;
+      reportDemoDeploy(apiUrl, process.env['HUB_TOKEN'])
+        .then((id) => {
+          startChild(`demo ${DEMO_CANARY.service} ${DEMO_CANARY.version}`, 'demo/service.ts', env, [
+            DEMO_CANARY.service,
+            DEMO_CANARY.version,
+            DEMO_CANARY.environment,
+            otlp,
+            String(DEMO_CANARY.regression),
+          ]);
+          say(
+            `deployed the canary checkout ${DEMO_CANARY.version}: ${apiUrl}/deploys/${encodeURIComponent(id)}`,
+          );
+        })
+        .catch((err: unknown) => say(`the demo deploy was not recorded: ${(err as Error).message}`));
+    }, canaryAfterMs).unref();
   }
   say('press Ctrl-C to stop');
 }

@@ -5,10 +5,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CoreErrors, type Db, type Logger } from '@obshub/core';
 import { installAccess } from './access/plugin.ts';
 import type { TeamsFile } from './access/teams-file.ts';
+import { impactRoutes } from './deploys/impact-route.ts';
+import { deploysRoutes } from './deploys/routes.ts';
 import { logsRoutes } from './logs/routes.ts';
+import { metricsRoutes } from './metrics/routes.ts';
 import type { TailOptions } from './logs/tail.ts';
 import { isQueryError } from './query/index.ts';
 import { healthRoutes } from './routes/health.ts';
+import { servicesRoutes } from './services/routes.ts';
 import { recordHttpMetrics } from './telemetry/http-metrics.ts';
 import { serveWeb, WEB_DIST_DIR } from './web/static.ts';
 
@@ -71,6 +75,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await app.register(healthRoutes(options.db));
   await app.register(logsRoutes(options.db, options.tail));
+  await app.register(metricsRoutes(options.db));
+  await app.register(deploysRoutes(options.db));
+  await app.register(impactRoutes(options.db));
+  await app.register(servicesRoutes(options.db));
   // Last: the UI, with a fallback to index.html for page paths.
   await serveWeb(app, WEB_DIST_DIR);
   return app;

@@ -11,5 +11,7 @@ export const ApiErrors = {
   ),
   UNAUTHENTICATED: createError('HUB_API_UNAUTHENTICATED', 'Sign in or send a bearer token', 401),
   FORBIDDEN: createError('HUB_API_FORBIDDEN', 'Not allowed: %s', 403),
+  CONFLICT: createError('HUB_API_CONFLICT', 'Conflict: %s', 409),
   ACCESS_CONFIG_INVALID: createError('HUB_API_ACCESS_CONFIG_INVALID', 'Invalid teams configuration: %s', 500),
+  ALERT_RULES_INVALID: createError('HUB_API_ALERT_RULES_INVALID', 'Invalid alert rules: %s', 400),
 } as const;

@@ -8,11 +8,14 @@ import { buildHttpReceiver } from './http/server.ts';
 import { Ingestor } from './ingest.ts';
 import { IngestPipeline } from './pipeline/pipeline.ts';
 import { Redactor } from './redact/redactor.ts';
+import { VersionSightings } from './versions/sightings.ts';
 
 export interface Collector {
   readonly http: FastifyInstance;
   readonly grpc: GrpcServer;
   readonly pipeline: IngestPipeline;
+  /** First sightings of service versions (inferred deploys). */
+  readonly sightings: VersionSightings;
   /** Replays the WAL and starts listening; returns the bound ports. */
   start(): Promise<{ httpPort: number; grpcPort: number; replayedRows: number }>;
   /** Stops accepting, flushes every batch (what cannot be flushed stays in the WAL). */
@@ -50,10 +53,12 @@ export function buildCollector(options: BuildCollectorOptions): Collector {
   );
   // Built before anything listens: a bad rule stops start-up (HUB_CONFIG_INVALID).
   const redactor = config.redaction.enabled ? new Redactor(config.redaction) : undefined;
+  const sightings = new VersionSightings(db, logger);
   const ingestor = new Ingestor(
     pipeline,
     { maxAttributes: config.maxAttributesPerRecord, maxDepth: config.maxAnyValueDepth },
     redactor && !redactor.empty ? redactor : undefined,
+    sightings,
   );
   const auth = new TokenCheck(config.authTokens);
   const http = buildHttpReceiver({ ingestor, pipeline, auth, maxBodyBytes: config.maxBodyBytes });
@@ -63,8 +68,10 @@ export function buildCollector(options: BuildCollectorOptions): Collector {
     http,
     grpc,
     pipeline,
+    sightings,
     async start() {
       const replayedRows = await pipeline.start();
+      sightings.start();
       await http.listen({ host: config.host, port: config.httpPort });
       const address = http.server.address();
       const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
@@ -80,6 +87,7 @@ export function buildCollector(options: BuildCollectorOptions): Collector {
         }, 5000).unref();
       });
       await http.close();
+      await sightings.stop();
       await pipeline.stop(timeoutMs);
     },
   };

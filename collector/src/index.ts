@@ -1,6 +1,11 @@
 export { buildCollector, type Collector, type BuildCollectorOptions } from './app.ts';
 export { CollectorErrors, GRPC_STATUS, grpcStatusFor, isRetryableStatus } from './errors.ts';
 export { Ingestor, type PayloadFormat } from './ingest.ts';
+export {
+  VersionSightings,
+  DEFAULT_SIGHTINGS_OPTIONS,
+  type VersionSightingsOptions,
+} from './versions/sightings.ts';
 export { IngestPipeline, type PipelineOptions, type PipelineStats } from './pipeline/pipeline.ts';
 export { recoverWal, readWalFile, type RecoveredBatch } from './pipeline/wal.ts';
 export { decodeLogsProto } from './otlp/logs-proto.ts';

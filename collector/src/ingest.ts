@@ -13,6 +13,7 @@ import type { PartialSuccess, Signal } from './otlp/responses.ts';
 import { TRACES_NOT_STORED, countSpansJson, countSpansProto } from './otlp/traces.ts';
 import type { IngestPipeline } from './pipeline/pipeline.ts';
 import type { Redactor } from './redact/redactor.ts';
+import type { VersionSightings } from './versions/sightings.ts';
 
 export type PayloadFormat = 'proto' | 'json';
 
@@ -35,6 +36,8 @@ export class Ingestor {
     private readonly limits: DecodeLimits,
     /** Applied to logs only: metric attributes are series labels (docs/redaction.md). */
     private readonly redactor?: Redactor,
+    /** Service version sightings (inferred deploys); absent = not recorded. */
+    private readonly sightings?: VersionSightings,
   ) {}
 
   /** Throws HUB_OTLP_OVERLOADED / STORAGE_UNAVAILABLE / SHUTTING_DOWN when the request must be retried later. */
@@ -54,7 +57,9 @@ export class Ingestor {
       const spans = format === 'json' ? countSpansJson(json) : countSpansProto(body);
       return { rejected: spans, errorMessage: spans > 0 ? TRACES_NOT_STORED : '' };
     }
-    const received = nowNanos();
+    const receivedMs = Date.now();
+    const received = nowNanos(receivedMs);
+    const sightings = this.sightings;
     const ctx: DecodeContext = {
       limits: this.limits,
       ids: (table) => this.pipeline.ids(table),
@@ -62,6 +67,7 @@ export class Ingestor {
       receivedHi: received.hi,
       fingerprints: this.fingerprints,
       redactor: this.redactor,
+      sighted: sightings ? (resource) => sightings.note(resource, receivedMs) : undefined,
     };
     let outcome: DecodeOutcome;
     if (signal === 'logs')

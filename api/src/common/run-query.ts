@@ -45,14 +45,19 @@ export async function runQuery<T>(
   }
 }
 
-/** An AbortSignal that fires when the HTTP client disconnects before the answer. */
-export function clientGone(raw: {
+/**
+ * An AbortSignal that fires when the HTTP client disconnects before the answer.
+ * Pass the response (reply.raw): its "close" before the response has ended
+ * means the client went away. (The request's own "close" fires as soon as a
+ * POST body has been read, so it cannot tell.)
+ */
+export function clientGone(response: {
   once(event: 'close', fn: () => void): unknown;
-  writableEnded?: boolean;
+  readonly writableEnded: boolean;
 }): AbortSignal {
   const controller = new AbortController();
-  raw.once('close', () => {
-    if (!raw.writableEnded) controller.abort();
+  response.once('close', () => {
+    if (!response.writableEnded) controller.abort();
   });
   return controller.signal;
 }

@@ -39,7 +39,7 @@ export function logsRoutes(db: Db, tail: Partial<TailOptions> = {}): FastifyPlug
           response: { 200: SearchResult, ...errors },
         },
       },
-      async (request) => searchLogs(db, request.principal, request.query, clientGone(request.raw)),
+      async (request, reply) => searchLogs(db, request.principal, request.query, clientGone(reply.raw)),
     );
 
     app.get(
@@ -52,7 +52,7 @@ export function logsRoutes(db: Db, tail: Partial<TailOptions> = {}): FastifyPlug
           response: { 200: HistogramResult, ...errors },
         },
       },
-      async (request) => logHistogram(db, request.principal, request.query, clientGone(request.raw)),
+      async (request, reply) => logHistogram(db, request.principal, request.query, clientGone(reply.raw)),
     );
 
     app.get(
@@ -65,7 +65,7 @@ export function logsRoutes(db: Db, tail: Partial<TailOptions> = {}): FastifyPlug
           response: { 200: FacetsResult, ...errors },
         },
       },
-      async (request) => logFacets(db, request.principal, request.query, clientGone(request.raw)),
+      async (request, reply) => logFacets(db, request.principal, request.query, clientGone(reply.raw)),
     );
 
     app.get(
@@ -78,7 +78,7 @@ export function logsRoutes(db: Db, tail: Partial<TailOptions> = {}): FastifyPlug
           response: { 200: LogRecord, ...errors },
         },
       },
-      async (request) => getRecord(db, request.principal, request.params.id, clientGone(request.raw)),
+      async (request, reply) => getRecord(db, request.principal, request.params.id, clientGone(reply.raw)),
     );
 
     app.get(
@@ -92,8 +92,8 @@ export function logsRoutes(db: Db, tail: Partial<TailOptions> = {}): FastifyPlug
           response: { 200: ContextResult, ...errors },
         },
       },
-      async (request) =>
-        recordContext(db, request.principal, request.params.id, request.query, clientGone(request.raw)),
+      async (request, reply) =>
+        recordContext(db, request.principal, request.params.id, request.query, clientGone(reply.raw)),
     );
 
     app.get(
@@ -117,7 +117,7 @@ export function logsRoutes(db: Db, tail: Partial<TailOptions> = {}): FastifyPlug
           response: { 200: ServicesResult, 401: ApiError },
         },
       },
-      async (request) => listServices(db, request.principal, clientGone(request.raw)),
+      async (request, reply) => listServices(db, request.principal, clientGone(reply.raw)),
     );
   };
 }

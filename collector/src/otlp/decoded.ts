@@ -2,6 +2,7 @@ import type { Redactor } from '../redact/redactor.ts';
 import type { DecodeLimits } from './attributes.ts';
 import type { RowIds } from './ids.ts';
 import type { SeriesFingerprints } from './metric-row.ts';
+import type { ResourceInfo } from './resource.ts';
 
 /** Tables the collector writes. */
 export type TableName = 'logs' | 'metric_samples' | 'metric_series';
@@ -34,6 +35,8 @@ export interface DecodeContext {
   fingerprints: SeriesFingerprints;
   /** Replaces secrets in log bodies and attribute values (logs only); absent = store as sent. */
   redactor?: Redactor;
+  /** Called once per decoded resource (never per record): service.version sightings for inferred deploys. */
+  sighted?: (resource: ResourceInfo) => void;
 }
 
 /** Collects up to three distinct rejection reasons. */

@@ -30,6 +30,7 @@ export function decodeLogsJson(body: unknown, ctx: DecodeContext): DecodeOutcome
       { ...ctx.limits, maxAttributes: ctx.limits.maxAttributes * 4 },
       ctx.redactor,
     );
+    ctx.sighted?.(resource);
     for (const sl of asArray(field(resourceLogs, 'scopeLogs', 'scope_logs'), 'scopeLogs')) {
       const scopeLogs = asObject(sl, 'scopeLogs[]');
       const prefix = encodeLogPrefix(resource, jsonScope(scopeLogs['scope']));

@@ -194,6 +194,7 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
         } else r.skipType(wt);
       }
       const res = resource ?? readResource(createReader(Buffer.alloc(0)), 0, ctx.limits);
+      ctx.sighted?.(res);
       for (let i = 0; i < scopes.length; i += 2) {
         r.pos = scopes[i] as number;
         readScopeLogs(scopes[i + 1] as number, res);

@@ -42,6 +42,7 @@ export class MetricsEncoder {
   setResource(resource: ResourceInfo): void {
     this.resource = resource;
     this.resKey = resourceKey(resource);
+    this.ctx.sighted?.(resource);
   }
 
   reject(reason: string, n = 1): void {

@@ -24,7 +24,7 @@ export function parseNanos(value: unknown): { lo: number; hi: number } | undefin
   return { lo: Number(big & 0xffffffffn), hi: Number(big >> 32n) };
 }
 
-export function nowNanos(): { lo: number; hi: number } {
-  const ns = BigInt(Date.now()) * 1_000_000n;
+export function nowNanos(nowMs = Date.now()): { lo: number; hi: number } {
+  const ns = BigInt(nowMs) * 1_000_000n;
   return { lo: Number(ns & 0xffffffffn), hi: Number(ns >> 32n) };
 }
