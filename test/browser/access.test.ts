@@ -92,17 +92,18 @@ describe('access control in the UI', () => {
     await page.close();
   });
 
-  it('lists only its own services on the services page, linking to their logs', async () => {
+  it('lists only its own services on the services page, linking to their page and logs', async () => {
     const page = await browser.page();
     await page.goto(`${stack.baseUrl}/services`);
     await page.locator('[data-testid="services-table"]').waitFor();
-    await screenshot(page, 'services');
     const table = (await page.locator('[data-testid="services-table"]').textContent()) ?? '';
     expect(table).toContain('svc-a');
     expect(table).not.toContain('svc-b');
     await page.getByRole('link', { name: 'svc-a', exact: true }).click();
+    await page.waitForURL((u) => u.pathname === '/services/svc-a');
+    await page.getByRole('link', { name: 'View logs', exact: true }).click();
     await settled(page);
-    expect(new URL(page.url()).searchParams.get('q')).toBe('service:"svc-a"');
+    expect(new URL(page.url()).searchParams.get('q')).toBe('service:"svc-a" env:"production"');
     expect(new Set((await rows(page)).map((r) => r.service))).toEqual(new Set(['svc-a']));
     await page.close();
   });

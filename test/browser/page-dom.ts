@@ -19,4 +19,5 @@ export interface PageWindow {
     readonly scripts: Iterable<{ readonly src: string }>;
   };
   readonly __xss?: unknown;
+  getComputedStyle(node: unknown): { readonly color: string };
 }

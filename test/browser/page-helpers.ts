@@ -74,3 +74,14 @@ export function queryParam(page: Page, name: string): string | null {
 export async function waitForLive(page: Page): Promise<void> {
   await page.locator('[data-testid="live-status"]', { hasText: /^live/ }).waitFor();
 }
+
+/** An attribute of every element matching the selector, in document order. */
+export async function attributeOf(page: Page, selector: string, name: string): Promise<Array<string | null>> {
+  return page.evaluate(
+    ([sel, attr]) =>
+      [...(globalThis as unknown as PageWindow).document.querySelectorAll(sel)].map((el) =>
+        el.getAttribute(attr),
+      ),
+    [selector, name] as const,
+  );
+}

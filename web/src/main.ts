@@ -5,6 +5,7 @@ import './styles/shell.css';
 import './styles/toolbar.css';
 import './styles/panels.css';
 import './styles/results.css';
+import './styles/pages.css';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');

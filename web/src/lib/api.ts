@@ -1,10 +1,19 @@
 import type {
   ApiErrorBody,
   ContextResult,
+  Deploy,
+  DeploysResult,
   FacetsResult,
   HistogramResult,
+  ImpactResult,
   LogRecord,
+  MetricLabelsResult,
+  MetricQuery,
+  MetricQueryResult,
+  MetricsListResult,
+  RedResult,
   SearchResult,
+  ServicesOverviewResult,
   ServicesResult,
   Whoami,
 } from './types.ts';
@@ -94,6 +103,46 @@ export const api = {
     request<ContextResult>(
       'GET',
       `/api/logs/records/${encodeURIComponent(id)}/context?${qs({ before: around, after: around })}`,
+      { signal },
+    ),
+
+  servicesOverview: (p: { from: string; to: string }, signal?: AbortSignal) =>
+    request<ServicesOverviewResult>('GET', `/api/services/overview?${qs({ ...p })}`, { signal }),
+  red: (
+    service: string,
+    p: { environment?: string | undefined; from: string; to: string; step?: number; by: 'version' | 'none' },
+    signal?: AbortSignal,
+  ) =>
+    request<RedResult>('GET', `/api/services/${encodeURIComponent(service)}/red?${qs({ ...p })}`, {
+      signal,
+    }),
+  metrics: (
+    p: { service?: string; environment?: string | undefined; from: string; to: string },
+    signal?: AbortSignal,
+  ) => request<MetricsListResult>('GET', `/api/metrics?${qs({ ...p })}`, { signal }),
+  metricLabels: (
+    p: { metric: string; service?: string; environment?: string | undefined; from: string; to: string },
+    signal?: AbortSignal,
+  ) => request<MetricLabelsResult>('GET', `/api/metrics/labels?${qs({ ...p })}`, { signal }),
+  metricQuery: (body: MetricQuery, signal?: AbortSignal) =>
+    request<MetricQueryResult>('POST', '/api/metrics/query', { body: JSON.stringify(body), signal }),
+  deploys: (
+    p: {
+      service?: string | undefined;
+      environment?: string | undefined;
+      from?: string;
+      to?: string;
+      source?: 'all' | 'reported' | 'inferred';
+      limit?: number;
+    },
+    signal?: AbortSignal,
+  ) => request<DeploysResult>('GET', `/api/deploys?${qs({ ...p })}`, { signal }),
+  deploy: (id: string, signal?: AbortSignal) =>
+    request<Deploy>('GET', `/api/deploys/${encodeURIComponent(id)}`, { signal }),
+  impact: (id: string, windowSeconds: number, signal?: AbortSignal) =>
+    request<ImpactResult>(
+      'GET',
+      `/api/deploys/${encodeURIComponent(id)}/impact?${qs({ window: windowSeconds })}`,
       { signal },
     ),
 };

@@ -8,6 +8,23 @@ import type {
   SearchResult as SearchResultSchema,
   ServicesResult as ServicesResultSchema,
 } from '../../../api/src/logs/schemas.ts';
+import type {
+  MetricLabelsResult as MetricLabelsResultSchema,
+  MetricQuery as MetricQuerySchema,
+  MetricQueryResult as MetricQueryResultSchema,
+  MetricsListResult as MetricsListResultSchema,
+  Matcher as MatcherSchema,
+  RedResult as RedResultSchema,
+} from '../../../api/src/metrics/schemas.ts';
+import type {
+  Deploy as DeploySchema,
+  DeploysResult as DeploysResultSchema,
+  ImpactResult as ImpactResultSchema,
+} from '../../../api/src/deploys/schemas.ts';
+import type {
+  ServiceOverviewRow as ServiceOverviewRowSchema,
+  ServicesOverviewResult as ServicesOverviewResultSchema,
+} from '../../../api/src/services/schemas.ts';
 
 /**
  * The API contract, taken type-only from the API's own TypeBox schemas, so a
@@ -22,6 +39,21 @@ export type FacetsResult = Static<typeof FacetsResultSchema>;
 export type ContextResult = Static<typeof ContextResultSchema>;
 export type ServicesResult = Static<typeof ServicesResultSchema>;
 export type ApiErrorBody = Static<typeof ApiErrorSchema>;
+
+// Metrics, deploys and the services overview (api/src/{metrics,deploys,services}/schemas.ts).
+export type MetricsListResult = Static<typeof MetricsListResultSchema>;
+export type MetricLabelsResult = Static<typeof MetricLabelsResultSchema>;
+export type Matcher = Static<typeof MatcherSchema>;
+/** The request body of POST /api/metrics/query (defaulted fields optional, as the API fills them). */
+export type MetricQuery = Omit<Static<typeof MetricQuerySchema>, 'matchers' | 'groupBy' | 'from' | 'to'> &
+  Partial<Pick<Static<typeof MetricQuerySchema>, 'matchers' | 'groupBy' | 'from' | 'to'>>;
+export type MetricQueryResult = Static<typeof MetricQueryResultSchema>;
+export type RedResult = Static<typeof RedResultSchema>;
+export type Deploy = Static<typeof DeploySchema>;
+export type DeploysResult = Static<typeof DeploysResultSchema>;
+export type ImpactResult = Static<typeof ImpactResultSchema>;
+export type ServiceOverviewRow = Static<typeof ServiceOverviewRowSchema>;
+export type ServicesOverviewResult = Static<typeof ServicesOverviewResultSchema>;
 
 /** GET /api/session. */
 export interface Whoami {
