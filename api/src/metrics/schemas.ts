@@ -103,7 +103,22 @@ export const AGGREGATIONS = [
   'count_rate',
   'mean',
 ] as const;
-export const Aggregation = Type.Union(AGGREGATIONS.map((a) => Type.Literal(a)));
+// Written out (not mapped from AGGREGATIONS) so the route type provider sees the literal union.
+export const Aggregation = Type.Union([
+  Type.Literal('avg'),
+  Type.Literal('min'),
+  Type.Literal('max'),
+  Type.Literal('last'),
+  Type.Literal('sum'),
+  Type.Literal('rate'),
+  Type.Literal('increase'),
+  Type.Literal('p50'),
+  Type.Literal('p90'),
+  Type.Literal('p95'),
+  Type.Literal('p99'),
+  Type.Literal('count_rate'),
+  Type.Literal('mean'),
+]);
 export type Aggregation = Static<typeof Aggregation>;
 
 export const MetricQuery = Type.Object(
@@ -189,3 +204,7 @@ export const RedResult = Type.Object({
   series: Type.Array(RedSeries),
 });
 export type RedResult = Static<typeof RedResult>;
+
+/** Aggregation and AGGREGATIONS name the same set: a compile error otherwise. */
+type SameSet<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const AGGREGATIONS_IN_SYNC: SameSet<Aggregation, (typeof AGGREGATIONS)[number]> = true;
