@@ -568,7 +568,8 @@ describe('deploys API', () => {
               expect(deploy.description).toBe(sent.description);
           }
         }),
-        { numRuns: 300 },
+        // Seeded: the coverage checks below count outcomes, which must not vary from run to run.
+        { numRuns: 300, seed: 20261122 },
       );
       // The valid-looking bodies reach the database: creations, updates and conflicts all happened.
       expect(codes.get(201)).toBeGreaterThan(0);
