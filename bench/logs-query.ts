@@ -2,17 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectClickHouse, migrate, startLocalClickHouse, type LocalClickHouse } from '../core/src/index.ts';
-import { queryCases, referenceCases, termShares, type QueryCase } from './logs/cases.ts';
-import { combine, loggedQueries, RecordingDb } from './logs/measure.ts';
-import {
-  bytes,
-  count,
-  markdownTable,
-  resultsTable,
-  summarize,
-  type CaseSummary,
-  type Sample,
-} from './logs/report.ts';
+import { queryCases, referenceCases, termShares } from './logs/cases.ts';
+import { combine, loggedQueries, measureRounds, RecordingDb } from './logs/measure.ts';
+import { bytes, count, markdownTable, resultsTable, summarize, type CaseSummary } from './logs/report.ts';
 import { optimizeFinal, seedLogs, settleMerges, tableState } from './logs/seed.ts';
 import { SEED_DAYS } from './logs/dataset.ts';
 
@@ -58,44 +50,6 @@ const load = (): string =>
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
-
-/** Runs every case round-robin (warm-up rounds first), so a disturbance spreads over all cases. */
-async function measure(
-  rdb: RecordingDb,
-  cases: readonly QueryCase[],
-): Promise<Map<string, { samples: Sample[]; ids: string[][] }>> {
-  const out = new Map(cases.map((c) => [c.key, { samples: [] as Sample[], ids: [] as string[][] }]));
-  for (let round = 0; round < options.warmup + options.runs; round++) {
-    for (const c of cases) {
-      rdb.take();
-      const started = performance.now();
-      const outcome = await c.run(rdb, round);
-      const wallMs = performance.now() - started;
-      const ids = rdb.take();
-      if (round < options.warmup) continue;
-      const entry = out.get(c.key);
-      entry?.samples.push({
-        wallMs,
-        answered: outcome.answered,
-        apiReadRows: outcome.apiReadRows,
-        logged: [],
-      });
-      entry?.ids.push(ids);
-    }
-  }
-  const all = [...out.values()].flatMap((e) => e.ids.flat());
-  const logged = await loggedQueries(rdb, all);
-  for (const e of out.values()) {
-    e.samples.forEach((s, i) => {
-      for (const id of e.ids[i] ?? []) {
-        const q = logged.get(id);
-        if (!q) throw new Error(`query ${id} is missing from system.query_log`);
-        s.logged.push(q);
-      }
-    });
-  }
-  return out;
-}
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hub-bench-logs-'));
@@ -181,7 +135,7 @@ async function main(): Promise<void> {
     const all = [...cases, ...references];
     const loadBefore = load();
     log(`measuring: ${options.warmup} warm-up rounds, then ${options.runs} rounds of ${all.length} queries`);
-    const measured = await measure(new RecordingDb(db), all);
+    const measured = await measureRounds(new RecordingDb(db), all, options);
     const loadAfter = load();
     const summaries = new Map<string, CaseSummary>();
     for (const c of all) {
@@ -194,7 +148,7 @@ async function main(): Promise<void> {
             query: c.describe(0),
             ...(c.targetMs ? { targetMs: c.targetMs } : {}),
           },
-          measured.get(c.key)?.samples ?? [],
+          measured.get(c.key) ?? [],
         ),
       );
     }

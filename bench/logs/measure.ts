@@ -90,7 +90,7 @@ interface LogRow {
 
 const event = (name: string): SqlFragment => sql`ProfileEvents.Values[indexOf(ProfileEvents.Names, ${name})]`;
 
-/** query_log entries (finished queries) by query id; flushes the log first. */
+/** query_log entries of finished (or failed) queries by query id; flushes the log first. */
 export async function loggedQueries(db: Db, ids: readonly string[]): Promise<Map<string, LoggedQuery>> {
   const out = new Map<string, LoggedQuery>();
   if (ids.length === 0) return out;
@@ -102,7 +102,7 @@ export async function loggedQueries(db: Db, ids: readonly string[]): Promise<Map
             ${event('UserTimeMicroseconds')} AS user_us, ${event('SystemTimeMicroseconds')} AS system_us,
             ${event('OSCPUWaitMicroseconds')} AS wait_us, ${event('SelectedMarks')} AS marks
           FROM system.query_log
-          WHERE type = 2 AND event_date >= yesterday() AND has(${batch}, query_id)`,
+          WHERE type IN (2, 3, 4) AND event_date >= yesterday() AND has(${batch}, query_id)`,
     );
     for (const r of rows) {
       out.set(r.query_id, {
@@ -147,4 +147,65 @@ export function percentile(values: readonly number[], p: number): number {
 
 export function median(values: readonly number[]): number {
   return percentile(values, 50);
+}
+
+/** What a measured call answered: how many records, values or series, and the API's stats.readRows. */
+export interface CallOutcome {
+  answered: number;
+  apiReadRows: number;
+}
+
+/** A measured call: one API function (or reference query) run with the recording Db. */
+export interface RoundCase<O extends CallOutcome> {
+  key: string;
+  run(db: Db, round: number): Promise<O>;
+}
+
+/** One call of one case: wall time around it, what it answered, and what ClickHouse logged for it. */
+export interface RoundSample<O extends CallOutcome> {
+  wallMs: number;
+  answered: number;
+  apiReadRows: number;
+  outcome: O;
+  logged: LoggedQuery[];
+}
+
+/**
+ * Runs every case round-robin (warm-up rounds first, not kept), so a
+ * disturbance spreads over all cases; then reads each call's queries back
+ * from system.query_log.
+ */
+export async function measureRounds<O extends CallOutcome>(
+  rdb: RecordingDb,
+  cases: readonly RoundCase<O>[],
+  rounds: { warmup: number; runs: number },
+): Promise<Map<string, RoundSample<O>[]>> {
+  const out = new Map(cases.map((c) => [c.key, [] as { sample: RoundSample<O>; ids: string[] }[]]));
+  for (let round = 0; round < rounds.warmup + rounds.runs; round++) {
+    for (const c of cases) {
+      rdb.take();
+      const started = performance.now();
+      const outcome = await c.run(rdb, round);
+      const wallMs = performance.now() - started;
+      const ids = rdb.take();
+      if (round < rounds.warmup) continue;
+      out.get(c.key)?.push({
+        sample: { wallMs, answered: outcome.answered, apiReadRows: outcome.apiReadRows, outcome, logged: [] },
+        ids,
+      });
+    }
+  }
+  const entries = [...out.values()].flat();
+  const logged = await loggedQueries(
+    rdb,
+    entries.flatMap((e) => e.ids),
+  );
+  for (const e of entries) {
+    for (const id of e.ids) {
+      const q = logged.get(id);
+      if (!q) throw new Error(`query ${id} is missing from system.query_log`);
+      e.sample.logged.push(q);
+    }
+  }
+  return new Map([...out].map(([key, list]) => [key, list.map((e) => e.sample)]));
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { sql, type Db, type SqlFragment } from '../../core/src/index.ts';
+import { ident, sql, type Db, type SqlFragment } from '../../core/src/index.ts';
 import { seedChunkSql } from './dataset.ts';
 
 /**
@@ -26,7 +26,12 @@ export interface SeedOptions {
  * @clickhouse/client's socket timeout would abandon an INSERT that the server
  * still completes.
  */
-function post(url: string, database: string, statement: SqlFragment, queryId = randomUUID()): Promise<void> {
+export function post(
+  url: string,
+  database: string,
+  statement: SqlFragment,
+  queryId = randomUUID(),
+): Promise<void> {
   const target = new URL(url);
   target.searchParams.set('database', database);
   target.searchParams.set('query_id', queryId);
@@ -80,7 +85,8 @@ export interface TableState {
   merging: number;
 }
 
-export async function tableState(db: Db): Promise<TableState> {
+/** Parts, rows and bytes of the active parts of `tables` (summed), and the merges running on them. */
+export async function tableState(db: Db, tables: readonly string[] = ['logs']): Promise<TableState> {
   const [parts] = await db.query<{
     rows: string;
     parts: string;
@@ -90,10 +96,10 @@ export async function tableState(db: Db): Promise<TableState> {
   }>(
     sql`SELECT sum(rows) AS rows, count() AS parts, uniqExact(partition_id) AS partitions,
           sum(data_compressed_bytes) AS compressed, sum(data_uncompressed_bytes) AS uncompressed
-        FROM system.parts WHERE database = ${db.database} AND table = 'logs' AND active`,
+        FROM system.parts WHERE database = ${db.database} AND has(${[...tables]}, table) AND active`,
   );
   const [merges] = await db.query<{ n: string }>(
-    sql`SELECT count() AS n FROM system.merges WHERE database = ${db.database} AND table = 'logs'`,
+    sql`SELECT count() AS n FROM system.merges WHERE database = ${db.database} AND has(${[...tables]}, table)`,
   );
   return {
     rows: Number(parts?.rows ?? 0),
@@ -114,13 +120,14 @@ export async function settleMerges(
   db: Db,
   quietMs: number,
   timeoutMs: number,
+  tables: readonly string[] = ['logs'],
 ): Promise<{ elapsedMs: number; state: TableState; settled: boolean }> {
   const started = performance.now();
-  let state = await tableState(db);
+  let state = await tableState(db, tables);
   let quietSince = performance.now();
   while (performance.now() - started < timeoutMs) {
     await new Promise((r) => setTimeout(r, 1000));
-    const now = await tableState(db);
+    const now = await tableState(db, tables);
     if (now.merging > 0 || now.parts !== state.parts) quietSince = performance.now();
     state = now;
     if (performance.now() - quietSince >= quietMs) {
@@ -131,14 +138,14 @@ export async function settleMerges(
 }
 
 /** OPTIMIZE ... FINAL partition by partition (every partition down to one part). */
-export async function optimizeFinal(db: Db, url: string): Promise<{ elapsedMs: number }> {
+export async function optimizeFinal(db: Db, url: string, table = 'logs'): Promise<{ elapsedMs: number }> {
   const started = performance.now();
   const partitions = await db.query<{ id: string }>(
     sql`SELECT DISTINCT partition_id AS id FROM system.parts
-        WHERE database = ${db.database} AND table = 'logs' AND active ORDER BY id`,
+        WHERE database = ${db.database} AND table = ${table} AND active ORDER BY id`,
   );
   for (const p of partitions) {
-    await post(url, db.database, sql`OPTIMIZE TABLE logs PARTITION ID ${p.id} FINAL`);
+    await post(url, db.database, sql`OPTIMIZE TABLE ${ident(table)} PARTITION ID ${p.id} FINAL`);
   }
   return { elapsedMs: performance.now() - started };
 }
