@@ -7,6 +7,7 @@ import { combine, loggedQueries, measureRounds, RecordingDb } from './logs/measu
 import { bytes, count, markdownTable, resultsTable, summarize, type CaseSummary } from './logs/report.ts';
 import { optimizeFinal, seedLogs, settleMerges, tableState } from './logs/seed.ts';
 import { SEED_DAYS } from './logs/dataset.ts';
+import { intEnv, loadAverage, machineLine, seconds } from './lib/query-bench-env.ts';
 
 /**
  * `npm run bench:logs`: latency of the logs API's queries over a generated
@@ -21,15 +22,6 @@ import { SEED_DAYS } from './logs/dataset.ts';
  * BENCH_SETTLE_QUIET_MS (20000), BENCH_JSON=<file> (write the results),
  * BENCH_KEEP=1 (keep the ClickHouse data folder).
  */
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n < min)
-    throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
-  return n;
-}
-
 const options = {
   rows: intEnv('BENCH_ROWS', 10_000_000, 1000),
   runs: intEnv('BENCH_RUNS', 40, 1),
@@ -44,12 +36,6 @@ const options = {
 };
 
 const log = (line: string): void => console.log(line);
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-const load = (): string =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hub-bench-logs-'));
@@ -72,9 +58,8 @@ async function main(): Promise<void> {
       createDatabase: true,
     });
     await migrate(db, { logsDays: 14, metricsDays: 30 });
-    const cpu = os.cpus();
-    const machine = `${cpu.length} cores (${cpu[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ClickHouse ${db.capabilities.version}`;
-    log(`bench:logs on ${machine}; load average ${load()}`);
+    const machine = machineLine(db.capabilities.version);
+    log(`bench:logs on ${machine}; load average ${loadAverage()}`);
     log(`ClickHouse on ${clickhouse.url}, data in ${dataDir}`);
 
     // Seed.
@@ -133,10 +118,10 @@ async function main(): Promise<void> {
     const cases = queryCases(endMs);
     const references = referenceCases(endMs);
     const all = [...cases, ...references];
-    const loadBefore = load();
+    const loadBefore = loadAverage();
     log(`measuring: ${options.warmup} warm-up rounds, then ${options.runs} rounds of ${all.length} queries`);
     const measured = await measureRounds(new RecordingDb(db), all, options);
-    const loadAfter = load();
+    const loadAfter = loadAverage();
     const summaries = new Map<string, CaseSummary>();
     for (const c of all) {
       summaries.set(

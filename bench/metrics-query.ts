@@ -17,6 +17,7 @@ import { referenceCases } from './metrics/references.ts';
 import { COUNTER, HISTOGRAM, STEP_SECONDS, totalSamples } from './metrics/dataset.ts';
 import { metricsMarkdown, metricsTable, summarizeMetricCases } from './metrics/report.ts';
 import { seedMetrics } from './metrics/seed.ts';
+import { intEnv, loadAverage, machineLine, seconds } from './lib/query-bench-env.ts';
 
 /**
  * `npm run bench:metrics-query`: latency of the metric query engine
@@ -37,15 +38,6 @@ import { seedMetrics } from './metrics/seed.ts';
  * already holds samples is measured again without seeding, e.g. after a change
  * to the engine; the data set is then the one stored there).
  */
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n < min)
-    throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
-  return n;
-}
-
 const options = {
   series: intEnv('BENCH_SERIES', 1000, 1),
   days: intEnv('BENCH_DAYS', 7, 1),
@@ -62,12 +54,6 @@ const options = {
 };
 
 const log = (line: string): void => console.log(line);
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-const load = (): string =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
 
 /** The tables the data lands in: metric_samples, metric_series, and any rollup fed from the samples. */
 async function metricTables(db: Db): Promise<string[]> {
@@ -209,9 +195,8 @@ async function main(): Promise<boolean> {
       createDatabase: true,
     });
     await migrate(db, { logsDays: 14, metricsDays: 30 });
-    const cpu = os.cpus();
-    const machine = `${cpu.length} cores (${cpu[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ClickHouse ${db.capabilities.version}`;
-    log(`bench:metrics-query on ${machine}; load average ${load()}`);
+    const machine = machineLine(db.capabilities.version);
+    log(`bench:metrics-query on ${machine}; load average ${loadAverage()}`);
     log(`ClickHouse on ${clickhouse.url}, data in ${dataDir}`);
     log(`metric tables: ${(await metricTables(db)).join(', ')}`);
 
@@ -225,7 +210,7 @@ async function main(): Promise<boolean> {
           `ending ${new Date(stored.endSec * 1000).toISOString()} (no seeding)`,
       );
     } else {
-      prepared = await seed(db, clickhouse.url, cpu.length);
+      prepared = await seed(db, clickhouse.url, os.cpus().length);
     }
     const { endSec, compaction, tables } = prepared;
     const endMs = endSec * 1000;
@@ -237,10 +222,10 @@ async function main(): Promise<boolean> {
     const cases = queryCases(endMs);
     const references = referenceCases(endMs);
     const all = [...cases, ...references];
-    const loadBefore = load();
+    const loadBefore = loadAverage();
     log(`measuring: ${options.warmup} warm-up rounds, then ${options.runs} rounds of ${all.length} queries`);
     const measured = await measureRounds(new RecordingDb(db), all, options);
-    const loadAfter = load();
+    const loadAfter = loadAverage();
     const summaries = summarizeMetricCases(all, measured);
 
     log('');

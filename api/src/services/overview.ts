@@ -2,6 +2,7 @@ import type { Db } from '@obshub/core';
 import type { Principal } from '../access/principal.ts';
 import { parseRange } from '../common/time-range.ts';
 import { listDeploys } from '../deploys/list.ts';
+import { pairKey } from '../deploys/queries.ts';
 import type { Deploy } from '../deploys/schemas.ts';
 import { redOverview } from '../metrics/red.ts';
 import type { ServicesOverviewQuery, ServicesOverviewResult } from './schemas.ts';
@@ -10,8 +11,6 @@ import type { ServicesOverviewQuery, ServicesOverviewResult } from './schemas.ts
 export const LAST_DEPLOY_LOOKBACK_MS = 30 * 86_400_000;
 /** Points of each row's sparkline. */
 export const SPARKLINE_POINTS = 30;
-
-const pairKey = (service: string, environment: string): string => JSON.stringify([service, environment]);
 
 /** The newest deploy of each (service, environment), over the lookback. */
 async function lastDeploys(
