@@ -18,6 +18,7 @@ import { COUNTER, HISTOGRAM, STEP_SECONDS, totalSamples } from './metrics/datase
 import { metricsMarkdown, metricsTable, summarizeMetricCases } from './metrics/report.ts';
 import { seedMetrics } from './metrics/seed.ts';
 import { intEnv, loadAverage, machineLine, seconds } from './lib/query-bench-env.ts';
+import { catchUpIncreases, type CatchUp } from './metrics/increases.ts';
 
 /**
  * `npm run bench:metrics-query`: latency of the metric query engine
@@ -27,11 +28,15 @@ import { intEnv, loadAverage, machineLine, seconds } from './lib/query-bench-env
  * Measured: a 24-hour rate at a 1-minute step grouped by http.route, and a
  * 7-day p95 latency from the histograms; each against a plain-SQL scan of the
  * same raw samples in the same run, with the rows each read (system.query_log).
+ * Before measuring, it drives the API's increase job over the seeded week (or
+ * from a kept data set's watermark), as an API starting on that data would,
+ * and reports how long that catch-up took (bench/metrics/increases.ts).
  * Exits non-zero only on errors, never on a missed target.
  *
  * Environment: BENCH_SERIES (1000 per metric), BENCH_DAYS (7), BENCH_RUNS (30),
  * BENCH_WARMUP (3), BENCH_CHUNK_ROWS (1000000), BENCH_SEED_CONCURRENCY (2),
  * BENCH_OPTIMIZE=1 (OPTIMIZE ... FINAL instead of waiting for background merges),
+ * BENCH_INCREASE_CHUNK_MINUTES (120: minutes per chunk of the increase job's catch-up),
  * BENCH_SETTLE_QUIET_MS (20000), BENCH_SETTLE_TIMEOUT_MS (900000),
  * BENCH_JSON=<file> (write the results), BENCH_KEEP=1 (keep the data folder),
  * BENCH_DATA_DIR=<folder> (use and keep this data folder: a kept folder that
@@ -84,6 +89,7 @@ interface Prepared {
   seed?: { elapsedMs: number; cpuMs: number; cpuMsPerMillion: Record<string, number> };
   compaction: string;
   tables: string[];
+  catchUp?: CatchUp;
 }
 
 /** A kept data folder's samples: their end, series per metric and days; undefined when empty. */
@@ -151,6 +157,7 @@ async function seed(db: Db, url: string, cores: number): Promise<Prepared> {
       `(the INSERT and the materialized views it feeds)`,
   );
   await collapseSeries(db, url);
+  const catchUp = await catchUpIncreases(db, endSec * 1000, log);
   const tables = await metricTables(db);
   let compaction: string;
   if (options.optimize) {
@@ -168,6 +175,7 @@ async function seed(db: Db, url: string, cores: number): Promise<Prepared> {
     seed: { elapsedMs: seeded.elapsedMs, cpuMs, cpuMsPerMillion: perMillion },
     compaction,
     tables,
+    catchUp,
   };
 }
 
@@ -204,7 +212,18 @@ async function main(): Promise<boolean> {
     let prepared: Prepared;
     if (stored) {
       await collapseSeries(db, clickhouse.url);
-      prepared = { ...stored, compaction: 'data set from an earlier run', tables: await metricTables(db) };
+      const catchUp = await catchUpIncreases(db, stored.endSec * 1000, log);
+      let compaction = 'data set from an earlier run';
+      if (catchUp.chunks > 1) {
+        const settled = await settleMerges(
+          db,
+          options.settleQuietMs,
+          options.settleTimeoutMs,
+          await metricTables(db),
+        );
+        compaction += `; merges after the catch-up ${settled.settled ? 'settled' : 'still running'} after ${seconds(settled.elapsedMs)}`;
+      }
+      prepared = { ...stored, compaction, tables: await metricTables(db), catchUp };
       log(
         `measuring the stored data set: ${stored.series} series per metric over ${stored.days} days ` +
           `ending ${new Date(stored.endSec * 1000).toISOString()} (no seeding)`,
@@ -262,6 +281,7 @@ async function main(): Promise<boolean> {
             endMs,
             dataset: { series: prepared.series, days: prepared.days, endSec },
             seed: prepared.seed,
+            catchUp: prepared.catchUp,
             compaction,
             tables: state,
             loadBefore,

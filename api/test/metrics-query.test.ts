@@ -4,6 +4,7 @@ import { createLogger } from '../../core/src/index.ts';
 import { buildApp } from '../src/index.ts';
 import { LOCAL_ADMIN } from '../src/access/principal.ts';
 import { queryMetric } from '../src/metrics/query.ts';
+import { runIncreaseJob } from '../src/metrics/rollup-job.ts';
 import type { MetricQuery, MetricQueryResult } from '../src/metrics/schemas.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import { startTestCollector, type TestCollector } from '../../test/helpers/collector.ts';
@@ -133,6 +134,7 @@ const metrics: MetricSpec[] = [
     })),
   },
 ];
+const INCREASE_JOB = { marginMinutes: 5, chunkMinutes: 120, lateCheckHours: 24 };
 const SAMPLES = metrics.reduce((n, m) => n + m.points.length, 0);
 
 describe('metric queries', () => {
@@ -145,6 +147,8 @@ describe('metric queries', () => {
     c = await startTestCollector(t.db);
     await postOtlp(c.httpUrl, '/v1/metrics', metricsPayload(RESOURCE, metrics));
     await waitForRows(t.db, SAMPLES);
+    // The increase job (counters, histograms), as the API runs it every minute.
+    await runIncreaseJob(t.db, Date.now(), INCREASE_JOB);
     app = await buildApp({ db: t.db, logger: createLogger('test', 'silent') });
   });
 

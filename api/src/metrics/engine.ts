@@ -1,9 +1,20 @@
 import { int, sql, trusted, type Db, type SqlFragment } from '@obshub/core';
-import { runQuery, DEFAULT_BOUNDS } from '../common/run-query.ts';
-import { ApiErrors } from '../errors.ts';
 import { combineExp, mergeHistograms, type ExpHistogram, type ExplicitHistogram } from './math.ts';
 import { lookbackMs, newSeriesFromMs, type Source, type StepPlan } from './plan.ts';
-import { isRegexError } from './series.ts';
+import {
+  fingerprintsIn,
+  place,
+  run,
+  seriesSubquery,
+  stepIndex,
+  type HistogramStep,
+  type Selection,
+  type Steps,
+  type Temporality,
+} from './engine-common.ts';
+import { counterIncreaseSteps, histogramIncreaseSteps } from './increase-read.ts';
+
+export type { HistogramStep, Selection, Steps, Temporality } from './engine-common.ts';
 
 /**
  * The query engine: per group and step, the partial results each metric kind
@@ -17,19 +28,6 @@ import { isRegexError } from './series.ts';
  * row: quadratic in the rows per series.
  */
 
-/** Which series a query reads, and how they fall into groups. */
-export interface Selection {
-  metric: string;
-  /** Conditions on metric_series rows (scope, service, matchers, kind). */
-  where: SqlFragment;
-  /** Group number of a series (1, 2, …); 0 leaves the series out. */
-  group: SqlFragment;
-  /** Factor for histogram bounds and sums (unit conversion); 1 when absent. */
-  scale?: SqlFragment;
-}
-
-export type Temporality = 'delta' | 'cumulative';
-
 export interface GaugeStep {
   min: number | null;
   max: number | null;
@@ -39,12 +37,6 @@ export interface GaugeStep {
   sum: number | null;
   /** Mean over series of each series' last value in the step. */
   last: number | null;
-}
-
-export interface HistogramStep {
-  count: number;
-  sum: number;
-  hist: ExplicitHistogram | null;
 }
 
 export interface ExpHistogramStep {
@@ -63,9 +55,6 @@ export interface SummaryStep {
   series: number;
 }
 
-/** Per group number: one entry per step (undefined: no data). */
-export type Steps<T> = Map<number, Array<T | undefined>>;
-
 const ROLLUP_TABLE: Record<'1m' | '1h', SqlFragment> = {
   '1m': trusted('metric_rollup_1m'),
   '1h': trusted('metric_rollup_1h'),
@@ -73,16 +62,6 @@ const ROLLUP_TABLE: Record<'1m' | '1h', SqlFragment> = {
 
 /** Max rows of per-series exponential histogram points brought to the API (they are combined here). */
 export const MAX_EXP_ROWS = 200_000;
-
-function seriesSubquery(sel: Selection): SqlFragment {
-  const scale = sel.scale ?? trusted('1');
-  return sql`SELECT DISTINCT fingerprint, toUInt32(${sel.group}) AS g, toFloat64(${scale}) AS sc
-             FROM metric_series WHERE ${sel.where} AND metric_name = ${sel.metric} AND g > 0`;
-}
-
-function fingerprintsIn(sel: Selection): SqlFragment {
-  return sql`fingerprint IN (SELECT fingerprint FROM (${seriesSubquery(sel)}))`;
-}
 
 /** Raw samples of the selection in [fromMs, endMs). */
 function rawWhere(sel: Selection, fromMs: number, endMs: number): SqlFragment {
@@ -99,49 +78,8 @@ function rollupWhere(sel: Selection, fromMs: number, endMs: number): SqlFragment
     AND bucket >= toDateTime(${Math.floor(fromMs / 1000)}) AND bucket < toDateTime(${Math.floor(endMs / 1000)})`;
 }
 
-/** Step index of a time in epoch ms (an Int64 expression). */
-function stepIndex(plan: StepPlan, msExpr: SqlFragment): SqlFragment {
-  return sql`toInt64(floor((${msExpr} - ${plan.startMs}) / ${plan.stepMs}))`;
-}
-
 const RAW_MS = trusted('toInt64(intDiv(time_unix_nano, 1000000))');
 const BUCKET_MS = trusted('(toInt64(toUInt32(bucket)) * 1000)');
-
-async function run<T>(db: Db, query: SqlFragment, signal: AbortSignal | undefined, maxRows?: number) {
-  try {
-    return (
-      await runQuery<T>(db, query, signal, {
-        ...DEFAULT_BOUNDS,
-        maxResultRows: maxRows ?? 2_000_000,
-      })
-    ).rows;
-  } catch (err) {
-    if (isRegexError(err)) {
-      const detail = /cannot compile re2: [^,]*, error: ([^.]*)/.exec((err as Error).message)?.[1];
-      throw new ApiErrors.BAD_REQUEST(`invalid regular expression${detail ? `: ${detail}` : ''}`);
-    }
-    if (maxRows !== undefined && /Limit for result rows|TOO_MANY_ROWS/i.test((err as Error).message)) {
-      throw new ApiErrors.BAD_REQUEST(
-        `this query needs more than ${maxRows} points of exponential histograms: narrow it (matchers, a shorter range or a larger step)`,
-      );
-    }
-    throw err;
-  }
-}
-
-function steps<T>(plan: StepPlan): Array<T | undefined> {
-  return new Array<T | undefined>(plan.points).fill(undefined);
-}
-
-function place<T>(out: Steps<T>, plan: StepPlan, g: number, idx: number, value: T): void {
-  if (!(idx >= 0 && idx < plan.points)) return;
-  let arr = out.get(g);
-  if (!arr) {
-    arr = steps<T>(plan);
-    out.set(g, arr);
-  }
-  arr[idx] = value;
-}
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -202,25 +140,6 @@ export async function gaugeSteps(
 // ---------------------------------------------------------------- counters
 
 /**
- * One row per sample (raw) or per series and bucket (rollup): t, samples,
- * first start and value (fs, fv), tail value (tv), last start and value (ls,
- * lv), largest value (mx): the first and last sample of the bucket, the last
- * sample of the earliest counter lifetime in it, and its largest value.
- */
-function counterRows(sel: Selection, plan: StepPlan, source: Source, readFromMs: number): SqlFragment {
-  if (source === 'raw') {
-    return sql`SELECT fingerprint, time_unix_nano AS t, toUInt64(1) AS n, start_time_unix_nano AS fs, value AS fv,
-                 value AS tv, start_time_unix_nano AS ls, value AS lv, value AS mx
-               FROM metric_samples WHERE ${rawWhere(sel, readFromMs, plan.endMs)}`;
-  }
-  return sql`SELECT fingerprint, toUInt64(toUInt32(bucket)) * 1000000000 AS t, countMerge(samples) AS n,
-               argMinMerge(f_start) AS fs, argMinMerge(f_v) AS fv, argMinMerge(t_v) AS tv,
-               argMaxMerge(l_start) AS ls, argMaxMerge(l_v) AS lv, maxIfMerge(g_max) AS mx
-             FROM ${ROLLUP_TABLE[source]} WHERE ${rollupWhere(sel, readFromMs, plan.endMs)}
-             GROUP BY fingerprint, bucket`;
-}
-
-/**
  * Each series' rows in time order as parallel arrays (numbers only: 18.16
  * collects and unrolls arrays of tuples or of arrays through a generic path
  * several times slower), unrolled again with ARRAY JOIN, each row zipped with
@@ -241,25 +160,10 @@ function ordered(rows: SqlFragment, columns: readonly string[], prev: readonly s
 }
 
 /**
- * The increase each row adds to its step, next to the row before it (c_, p_):
- * - across the boundary from the previous row: a reset (changed start time,
- *   or a lower value) counts the new value, else the difference; the very
- *   first row counts its value only when its series started at or after
- *   newSeriesFromMs (a new series), otherwise it is only the baseline;
- * - inside a rollup bucket: last - first; with a drop inside the bucket (the
- *   last value below the bucket's largest) (max - first) + last, exact for one
- *   drop; with a restart (new start time) in the bucket the first lifetime's
- *   (tail - first) plus the new lifetime's last value.
+ * Monotonic sums: the increase per group and step (cumulative: with resets;
+ * delta: the sum of deltas), from the increase tables and raw samples
+ * (increase-read.ts).
  */
-const COUNTER_INCREASE = (newFromNs: bigint) => sql`
-    if(i = 1, if(c_fs != 0 AND c_fs >= ${newFromNs}, c_fv, nan),
-              if(c_fs != p_ls OR c_fv < p_lv, c_fv, c_fv - p_lv)) AS boundary,
-    if(c_ls = c_fs, if(c_lv >= c_mx, c_lv - c_fv, (c_mx - c_fv) + c_lv),
-                    if(c_tv >= c_fv, c_tv - c_fv, c_tv) + c_lv) AS internal,
-    (NOT isNaN(boundary)) OR c_n > 1 AS known,
-    if(isNaN(boundary), 0, boundary) + internal AS inc`;
-
-/** Monotonic sums: the increase per group and step (cumulative: with resets; delta: the sum of deltas). */
 export async function counterSteps(
   db: Db,
   sel: Selection,
@@ -267,36 +171,9 @@ export async function counterSteps(
   source: Source,
   temporality: Temporality,
   signal?: AbortSignal,
+  watermarkMs?: number,
 ): Promise<Steps<number>> {
-  let perSeries: SqlFragment;
-  if (temporality === 'delta') {
-    perSeries =
-      source === 'raw'
-        ? sql`SELECT fingerprint, ${stepIndex(plan, RAW_MS)} AS idx, sumIf(value, isFinite(value)) AS inc
-              FROM metric_samples WHERE ${rawWhere(sel, plan.startMs, plan.endMs)} GROUP BY fingerprint, idx`
-        : sql`SELECT fingerprint, ${stepIndex(plan, BUCKET_MS)} AS idx, sumIfMerge(g_sum) AS inc
-              FROM ${ROLLUP_TABLE[source]} WHERE ${rollupWhere(sel, plan.startMs, plan.endMs)}
-              GROUP BY fingerprint, idx`;
-  } else {
-    const readFromMs = plan.startMs - lookbackMs(source);
-    const rows = counterRows(sel, plan, source, readFromMs);
-    perSeries = sql`SELECT fingerprint, idx, sum(inc) AS inc FROM (
-        SELECT fingerprint, ${COUNTER_INCREASE(BigInt(newSeriesFromMs(plan)) * 1_000_000n)},
-          ${stepIndex(plan, trusted('toInt64(intDiv(c_t, 1000000))'))} AS idx
-        FROM (${ordered(rows, ['t', 'n', 'fs', 'fv', 'tv', 'ls', 'lv', 'mx'], ['ls', 'lv'])})
-      ) WHERE known AND idx >= 0 AND idx < ${int(plan.points, 1)} GROUP BY fingerprint, idx`;
-  }
-  const rows = await run<{ g: number; idx: string; v: number | null }>(
-    db,
-    sql`SELECT g, idx, sum(inc) AS v FROM (${perSeries})
-        ANY INNER JOIN (${seriesSubquery(sel)}) USING fingerprint GROUP BY g, idx`,
-    signal,
-  );
-  const out: Steps<number> = new Map();
-  for (const r of rows) {
-    if (r.v !== null) place(out, plan, Number(r.g), Number(r.idx), Number(r.v));
-  }
-  return out;
+  return counterIncreaseSteps(db, sel, plan, { source, watermarkMs }, temporality, signal);
 }
 
 // ---------------------------------------------------------------- histograms
@@ -365,12 +242,30 @@ const HISTOGRAM_INCREASE = (newFromNs: bigint) =>
     arraySlice(c_lb, 2, toUInt32(c_lb[1])) AS lb`);
 
 /**
- * Explicit-bucket histograms (and summaries' count and sum): per group and
- * step, the count, sum and bucket counts of the values recorded in the step,
- * bounds scaled by the selection's factor. Series of a group with different
- * bounds are merged by mergeHistograms.
+ * Explicit-bucket histograms: per group and step, the count, sum and bucket
+ * counts of the values recorded in the step, bounds scaled by the
+ * selection's factor, from the increase tables and raw samples
+ * (increase-read.ts). Series of a group with different bounds are merged by
+ * mergeHistograms.
  */
 export async function histogramSteps(
+  db: Db,
+  sel: Selection,
+  plan: StepPlan,
+  source: Source,
+  temporality: Temporality,
+  signal?: AbortSignal,
+  watermarkMs?: number,
+): Promise<Steps<HistogramStep>> {
+  return histogramIncreaseSteps(db, sel, plan, { source, watermarkMs }, temporality, signal);
+}
+
+/**
+ * Summaries' count and sum (count_rate, mean), from raw samples or the
+ * rollups (first, tail and last of each bucket; summaries carry no buckets):
+ * per group and step, with the counter rules.
+ */
+export async function summaryCountSteps(
   db: Db,
   sel: Selection,
   plan: StepPlan,

@@ -8,6 +8,7 @@ import {
   expHistogramSteps,
   gaugeSteps,
   histogramSteps,
+  summaryCountSteps,
   summarySteps,
   type ExpHistogramStep,
   type HistogramStep,
@@ -34,6 +35,8 @@ import {
   type StepPlan,
 } from './plan.ts';
 import type { Aggregation, MetricKind, MetricQuery, MetricQueryResult } from './schemas.ts';
+import { increaseParts } from './increase-read.ts';
+import { readWatermark } from './increase-store.ts';
 import { groupKeyExpr, isRegexError, matchersWhere, scopeWhere } from './series.ts';
 
 /** At most this many groups (series in the answer) per query. */
@@ -200,12 +203,26 @@ export async function queryMetric(
   );
   let partial: Partial | undefined;
   let answeredFrom: Source = source;
+  // Counters and explicit histograms read the increase tables up to the job's watermark (read once).
+  const fromIncreases = kind.type === 'histogram' || (kind.type === 'sum' && kind.mono);
+  const watermarkMs = fromIncreases && source !== 'raw' ? await readWatermark(db) : 0;
+  if (fromIncreases) answeredFrom = increaseParts(plan, source, watermarkMs).answered;
   if (seriesMatched > 0 && groups.length > 0) {
     for (const temporality of temporalities) {
       const temporalityWhere =
         temporality === 'delta' ? trusted('temporality = 1') : trusted('temporality != 1');
       const sel: Selection = { metric: q.metric, where: sql`${kindWhere} AND ${temporalityWhere}`, group };
-      const next = await readPartial(db, sel, plan, source, kind, aggregation, temporality, signal);
+      const next = await readPartial(
+        db,
+        sel,
+        plan,
+        source,
+        kind,
+        aggregation,
+        temporality,
+        signal,
+        watermarkMs,
+      );
       if (kind.type === 'exponential_histogram' && temporality === 'delta') answeredFrom = 'raw';
       partial = partial ? mergePartials(partial, next) : next;
     }
@@ -238,22 +255,29 @@ async function readPartial(
   aggregation: Aggregation,
   temporality: Temporality,
   signal?: AbortSignal,
+  watermarkMs?: number,
 ): Promise<Partial> {
   switch (kind.type) {
     case 'gauge':
       return { kind: 'gauge', steps: await gaugeSteps(db, sel, plan, source, signal) };
     case 'sum':
       return kind.mono
-        ? { kind: 'counter', steps: await counterSteps(db, sel, plan, source, temporality, signal) }
+        ? {
+            kind: 'counter',
+            steps: await counterSteps(db, sel, plan, source, temporality, signal, watermarkMs),
+          }
         : { kind: 'gauge', steps: await gaugeSteps(db, sel, plan, source, signal) };
     case 'histogram':
-      return { kind: 'histogram', steps: await histogramSteps(db, sel, plan, source, temporality, signal) };
+      return {
+        kind: 'histogram',
+        steps: await histogramSteps(db, sel, plan, source, temporality, signal, watermarkMs),
+      };
     case 'exponential_histogram':
       return { kind: 'exp', steps: await expHistogramSteps(db, sel, plan, source, temporality, signal) };
     case 'summary':
       return quantileOf(aggregation) !== undefined
         ? { kind: 'summary', steps: await summarySteps(db, sel, plan, source, signal) }
-        : { kind: 'histogram', steps: await histogramSteps(db, sel, plan, source, 'cumulative', signal) };
+        : { kind: 'histogram', steps: await summaryCountSteps(db, sel, plan, source, 'cumulative', signal) };
   }
 }
 

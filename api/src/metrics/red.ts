@@ -48,7 +48,7 @@ export const RED_SOURCES = [
   { metric: 'http.server.duration', source: 'http', defaultUnit: 'ms' },
   { metric: 'rpc.server.duration', source: 'rpc', defaultUnit: 'ms' },
 ] as const;
-type RedSource = (typeof RED_SOURCES)[number];
+export type RedSource = (typeof RED_SOURCES)[number];
 
 /**
  * gRPC status codes that are server errors (semantic conventions for RPC
@@ -72,7 +72,7 @@ export const GRPC_SERVER_ERRORS = [
 ];
 
 /** 1 when a series counts failed requests: HTTP 5xx, or a gRPC server error. */
-function isErrorExpr(red: RedSource): SqlFragment {
+export function isErrorExpr(red: RedSource): SqlFragment {
   if (red.source === 'rpc') {
     return sql`(${labelExpr('rpc.grpc.status_code')} IN (${join(
       GRPC_SERVER_ERRORS.map((c) => sql`${c}`),
@@ -87,13 +87,13 @@ function isErrorExpr(red: RedSource): SqlFragment {
 }
 
 /** Factor from a series' unit to seconds. */
-function secondsFactorExpr(red: RedSource): SqlFragment {
+export function secondsFactorExpr(red: RedSource): SqlFragment {
   const fallback = red.defaultUnit === 's' ? 1 : 0.001;
   return sql`multiIf(unit = 's', 1, unit = 'ms', 0.001, unit IN ('us', 'µs'), 0.000001, unit = 'ns', 0.000000001, ${fallback})`;
 }
 
 /** A group's figures per step, requests split into all and failed. */
-interface Acc {
+export interface Acc {
   count: number;
   errors: number;
   hists: ExplicitHistogram[];
@@ -127,7 +127,7 @@ function quantile(acc: Acc, q: number): number | null {
  * Histogram partials of one RED metric for a selection, whatever its kind and
  * temporality: group g holds figures for (g + 1) / 2 with g even = failed.
  */
-async function redSteps(
+export async function redSteps(
   db: Db,
   sel: Selection,
   type: string,
@@ -150,7 +150,7 @@ async function redSteps(
 }
 
 /** Accumulates the partials into per-(key, step) figures; key k = (g + 1) >> 1. */
-function accumulate(
+export function accumulate(
   parts: Array<Steps<HistogramStep | ExpHistogramStep>>,
   plan: StepPlan,
 ): Map<number, Array<Acc | undefined>> {
@@ -174,7 +174,7 @@ function accumulate(
   return out;
 }
 
-function mergeAccs(accs: ReadonlyArray<Acc | undefined>): Acc | undefined {
+export function mergeAccs(accs: ReadonlyArray<Acc | undefined>): Acc | undefined {
   let total: Acc | undefined;
   for (const a of accs) {
     if (!a) continue;
@@ -202,7 +202,7 @@ interface RedMetricRow {
   temp: number[];
 }
 
-function temporalitiesOf(temps: readonly (number | string)[]): Temporality[] {
+export function temporalitiesOf(temps: readonly (number | string)[]): Temporality[] {
   const set = new Set<Temporality>(temps.map((t) => (Number(t) === 1 ? 'delta' : 'cumulative')));
   return [...set];
 }
