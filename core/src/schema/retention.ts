@@ -9,6 +9,8 @@ import {
 } from './tables.ts';
 import { schemaContextFor } from './migrations.ts';
 import { METRIC_ROLLUP_1H_TABLE, METRIC_ROLLUP_1M_TABLE } from './rollups.ts';
+import { METRIC_INCREASE_1H_TABLE, METRIC_INCREASE_1M_TABLE } from './increases.ts';
+import { ALERT_HISTORY_DAYS, ALERT_HISTORY_TABLE } from './alerts.ts';
 
 /**
  * Retention by dropping whole partitions: ClickHouse 18.16 has no TTL, and a
@@ -37,6 +39,11 @@ const RULES: ReadonlyArray<{
   // Rollups keep the samples' retention: a query falls back to raw samples only inside it.
   { spec: METRIC_ROLLUP_1M_TABLE, days: (p) => p.metricsDays, granularity: 'day' },
   { spec: METRIC_ROLLUP_1H_TABLE, days: (p) => p.metricsDays, granularity: 'month' },
+  // Metric increases (docs/schema.md): the samples' retention, as the rollups.
+  { spec: METRIC_INCREASE_1M_TABLE, days: (p) => p.metricsDays, granularity: 'day' },
+  { spec: METRIC_INCREASE_1H_TABLE, days: (p) => p.metricsDays, granularity: 'month' },
+  // Alert transitions: a fixed 90 days (docs/alerting.md), whatever the telemetry retention.
+  { spec: ALERT_HISTORY_TABLE, days: () => ALERT_HISTORY_DAYS, granularity: 'day' },
 ];
 
 /** The last UTC day covered by a partition value ('2026-11-20' or '202611'), or undefined. */
