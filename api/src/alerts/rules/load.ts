@@ -17,6 +17,8 @@ import { validateRuleData } from './validate.ts';
 
 /** Files of a rules folder that are read: *.yaml and *.yml, not hidden (editor backups start with "."). */
 export const RULE_FILE_EXTENSIONS = ['.yaml', '.yml'] as const;
+/** YAML files of the rules folder that are not rule files: the notification routing file (docs/notifications.md). */
+export const NON_RULE_FILES: readonly string[] = ['routing.yaml', 'routing.yml'];
 /** A rule file larger than this is refused rather than parsed. */
 export const MAX_RULE_FILE_BYTES = 1024 * 1024;
 
@@ -82,7 +84,10 @@ export function parseRuleText(text: string, file: string): ParsedRuleFile {
 /** Rule files of a folder (not its subfolders), sorted by name. */
 export async function listRuleFiles(dir: string): Promise<string[]> {
   const names = (await readdir(dir)).filter(
-    (name) => !name.startsWith('.') && RULE_FILE_EXTENSIONS.some((ext) => name.endsWith(ext)),
+    (name) =>
+      !name.startsWith('.') &&
+      !NON_RULE_FILES.includes(name) &&
+      RULE_FILE_EXTENSIONS.some((ext) => name.endsWith(ext)),
   );
   const files: string[] = [];
   for (const name of names.sort()) {

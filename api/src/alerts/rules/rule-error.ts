@@ -22,6 +22,8 @@ export const RULE_ERROR_CODES = {
   THRESHOLD: 'HUB_RULES_THRESHOLD',
   /** A reserved or clashing label name, or a severity that is not critical, warning or info. */
   LABEL: 'HUB_RULES_LABEL',
+  /** Routing file: a route naming an unknown receiver, or a matcher whose regular expression does not compile. */
+  ROUTING: 'HUB_RULES_ROUTING',
 } as const;
 
 export type RuleErrorCode = (typeof RULE_ERROR_CODES)[keyof typeof RULE_ERROR_CODES];
