@@ -21,3 +21,10 @@ export class UsageError extends Error {}
 
 /** A check found problems and printed them (exit 1); nothing more to say. */
 export class CheckFailed extends Error {}
+
+/** A command's own exit code (hub verify: 0 pass, 1 fail, 2 inconclusive, 3 error); already reported. */
+export class ExitWith extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
