@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createLogger } from '../../core/src/index.ts';
-import { buildApp } from '../../api/src/index.ts';
+import { buildApp, type BuildAppOptions } from '../../api/src/index.ts';
 import type { TeamsFile } from '../../api/src/access/teams-file.ts';
 import { serveWeb, WEB_DIST_DIR } from '../../api/src/web/static.ts';
 import { eventually, startTestCollector, type TestCollector } from '../helpers/collector.ts';
@@ -34,7 +34,9 @@ export interface Stack {
 }
 
 /** The real API (with the UI) and the real collector on loopback, over a fresh database. */
-export async function startStack(options: { teams?: TeamsFile } = {}): Promise<Stack> {
+export async function startStack(
+  options: { teams?: TeamsFile; verification?: BuildAppOptions['verification'] } = {},
+): Promise<Stack> {
   ensureWebBuilt();
   const db = await createTestDb();
   const collector = await startTestCollector(db.db);
@@ -43,6 +45,7 @@ export async function startStack(options: { teams?: TeamsFile } = {}): Promise<S
     logger: createLogger('test-api', 'silent'),
     ...(options.teams ? { access: { teams: options.teams, sessionSecret: 'test-secret' } } : {}),
     tail: { pollMs: 250 },
+    ...(options.verification ? { verification: options.verification } : {}),
   });
   await serveWeb(app, WEB_DIST_DIR);
   await app.listen({ host: '127.0.0.1', port: 0 });

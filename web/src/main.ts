@@ -6,6 +6,8 @@ import './styles/toolbar.css';
 import './styles/panels.css';
 import './styles/results.css';
 import './styles/pages.css';
+import './styles/verification.css';
+import './styles/alerts.css';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');

@@ -15,6 +15,8 @@ import type {
   SearchResult,
   ServicesOverviewResult,
   ServicesResult,
+  Verification,
+  VerificationListResult,
   Whoami,
 } from './types.ts';
 
@@ -49,7 +51,7 @@ export function onUnauthenticated(listener: Listener): () => void {
   return () => unauthenticatedListeners.delete(listener);
 }
 
-async function request<T>(method: string, path: string, init: RequestInit = {}): Promise<T> {
+export async function request<T>(method: string, path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(path, {
     ...init,
     method,
@@ -73,7 +75,7 @@ async function request<T>(method: string, path: string, init: RequestInit = {}):
   return body as T;
 }
 
-function qs(params: Record<string, string | number | undefined>): string {
+export function qs(params: Record<string, string | number | undefined>): string {
   const u = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') u.set(k, String(v));
   return u.toString();
@@ -145,6 +147,12 @@ export const api = {
       `/api/deploys/${encodeURIComponent(id)}/impact?${qs({ window: windowSeconds })}`,
       { signal },
     ),
+  verification: (id: string, signal?: AbortSignal) =>
+    request<Verification>('GET', `/api/verifications/${encodeURIComponent(id)}`, { signal }),
+  verifications: (
+    p: { service?: string | undefined; environment?: string | undefined; deployId?: string; limit?: number },
+    signal?: AbortSignal,
+  ) => request<VerificationListResult>('GET', `/api/verifications?${qs({ ...p })}`, { signal }),
 };
 
 /** The live tail's URL (EventSource sends the session cookie same-origin). */

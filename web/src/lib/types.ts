@@ -25,6 +25,10 @@ import type {
   ServiceOverviewRow as ServiceOverviewRowSchema,
   ServicesOverviewResult as ServicesOverviewResultSchema,
 } from '../../../api/src/services/schemas.ts';
+import type {
+  ListResult as VerificationListResultSchema,
+  Verification as VerificationSchema,
+} from '../../../api/src/verifications/schemas.ts';
 
 /**
  * The API contract, taken type-only from the API's own TypeBox schemas, so a
@@ -54,6 +58,11 @@ export type DeploysResult = Static<typeof DeploysResultSchema>;
 export type ImpactResult = Static<typeof ImpactResultSchema>;
 export type ServiceOverviewRow = Static<typeof ServiceOverviewRowSchema>;
 export type ServicesOverviewResult = Static<typeof ServicesOverviewResultSchema>;
+
+// Post-deploy verifications (api/src/verifications/schemas.ts).
+export type Verification = Static<typeof VerificationSchema>;
+export type VerificationListResult = Static<typeof VerificationListResultSchema>;
+export type VerifiedSignal = NonNullable<Verification['verdict']>['signals'][number];
 
 /** GET /api/session. */
 export interface Whoami {
