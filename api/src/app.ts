@@ -15,6 +15,17 @@ import { healthRoutes } from './routes/health.ts';
 import { servicesRoutes } from './services/routes.ts';
 import { recordHttpMetrics } from './telemetry/http-metrics.ts';
 import { serveWeb, WEB_DIST_DIR } from './web/static.ts';
+import { notifyRoutes } from './alerts/notify/routes.ts';
+import type { Notifier } from './alerts/notify/notifier.ts';
+import { alertsRoutes } from './alerts/routes.ts';
+import { alertDeploysRoute } from './alerts/deploys-route.ts';
+import type { Alerting } from './alerts/eval/service.ts';
+import type { RoutingReloader } from './alerts/routes.ts';
+import { flaggerRoutes } from './verifications/flagger.ts';
+import type { Profiles } from './verifications/profiles.ts';
+import { verificationsRoutes } from './verifications/routes.ts';
+import { SYSTEM_CLOCK, type Clock } from './verifications/runner.ts';
+import { LOCAL_ADMIN, principalsFrom, tokenDigest } from './access/principal.ts';
 
 export interface BuildAppOptions {
   db: Db;
@@ -27,6 +38,14 @@ export interface BuildAppOptions {
     secureCookies?: boolean;
   };
   tail?: Partial<TailOptions>;
+  /** Alert notifications (started by main.ts): silences list the alerts it mutes, and it re-reads silences on a change. */
+  notifier?: Notifier;
+  /** Alert evaluation (started by main.ts); absent: the alerts API answers empty lists. */
+  alerting?: Alerting;
+  /** The alert routing file (started by main.ts): POST /api/alerts/reload reloads it, its errors show with the rules'. */
+  routing?: RoutingReloader;
+  /** Post-deploy verification: profiles, the public URL for chart links, and the clock (tests inject one). */
+  verification?: { profiles?: Profiles; publicUrl?: string; clock?: Clock };
 }
 
 type HubError = Error & { statusCode?: number; code?: string; validation?: unknown };
@@ -78,7 +97,24 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(metricsRoutes(options.db));
   await app.register(deploysRoutes(options.db));
   await app.register(impactRoutes(options.db));
-  await app.register(servicesRoutes(options.db));
+  await app.register(servicesRoutes(options.db, options.alerting));
+  await app.register(alertsRoutes(options.db, options.alerting, options.routing));
+  await app.register(alertDeploysRoute(options.db, options.alerting));
+  const verification = {
+    profiles: options.verification?.profiles ?? new Map(),
+    publicUrl: options.verification?.publicUrl ?? '',
+    clock: options.verification?.clock ?? SYSTEM_CLOCK,
+  };
+  await app.register(verificationsRoutes(options.db, verification));
+  const tokenPrincipals = options.access?.teams ? principalsFrom(options.access.teams) : undefined;
+  await app.register(
+    flaggerRoutes(options.db, {
+      ...verification,
+      principalOf: (token) =>
+        tokenPrincipals ? (token ? tokenPrincipals.get(tokenDigest(token)) : undefined) : LOCAL_ADMIN,
+    }),
+  );
+  await app.register(notifyRoutes({ db: options.db, notifier: options.notifier }));
   // Last: the UI, with a fallback to index.html for page paths.
   await serveWeb(app, WEB_DIST_DIR);
   return app;

@@ -14,4 +14,15 @@ export const ApiErrors = {
   CONFLICT: createError('HUB_API_CONFLICT', 'Conflict: %s', 409),
   ACCESS_CONFIG_INVALID: createError('HUB_API_ACCESS_CONFIG_INVALID', 'Invalid teams configuration: %s', 500),
   ALERT_RULES_INVALID: createError('HUB_API_ALERT_RULES_INVALID', 'Invalid alert rules: %s', 400),
+  ALERTING_DISABLED: createError('HUB_API_ALERTING_DISABLED', 'Alerting is disabled: %s', 409),
+  SILENCE_INVALID: createError('HUB_API_SILENCE_INVALID', 'Invalid silence: %s', 400),
+  SILENCE_FORBIDDEN: createError('HUB_API_SILENCE_FORBIDDEN', 'Not allowed to silence: %s', 403),
+  ALERT_ROUTING_INVALID: createError('HUB_API_ALERT_ROUTING_INVALID', 'Invalid alert routing file: %s', 400),
+  VERIFICATION_PROFILES_INVALID: createError(
+    'HUB_API_VERIFICATION_PROFILES_INVALID',
+    'Invalid verification profiles: %s',
+    500,
+  ),
+  VERIFICATION_UNKNOWN_PROFILE: createError('HUB_API_VERIFICATION_UNKNOWN_PROFILE', '%s', 400),
+  VERIFICATION_DEPLOY_MISMATCH: createError('HUB_API_VERIFICATION_DEPLOY_MISMATCH', '%s', 409),
 } as const;

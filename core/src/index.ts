@@ -8,6 +8,10 @@ export {
   type RedactionRuleConfig,
   type RetentionConfig,
   type SelfTelemetryConfig,
+  type AlertingConfig,
+  type NotificationsConfig,
+  type VerificationConfig,
+  type MetricRollupsConfig,
 } from './config/schema.ts';
 export { loadConfig, parseConfig, CONFIG_ENV_VARIABLES, type LoadConfigOptions } from './config/load.ts';
 export {
@@ -79,6 +83,35 @@ export {
   createMaterializedViewStatements,
   type MaterializedViewSpec,
 } from './schema/rollups.ts';
+export {
+  METRIC_INCREASE_1M_TABLE,
+  METRIC_INCREASE_1H_TABLE,
+  METRIC_INCREASE_WATERMARK_TABLE,
+  METRIC_INCREASE_COLUMNS,
+  INCREASE_TABLES,
+  NARROWED_ROLLUP_VIEWS,
+} from './schema/increases.ts';
+export {
+  NOTIFICATION_LOG_TABLE,
+  SILENCES_TABLE,
+  DELIVERIES_TABLE,
+  NOTIFICATION_TABLES,
+} from './schema/notifications.ts';
+export { VERIFICATIONS_TABLE, VERIFICATION_COLUMNS } from './schema/verifications.ts';
+export {
+  VERDICT_THREADS_TABLE,
+  VERDICT_THREAD_REPLIES_TABLE,
+  VERDICT_THREAD_TABLES,
+} from './schema/verdict-threads.ts';
+export {
+  ALERT_STATE_TABLE,
+  ALERT_HISTORY_TABLE,
+  ALERT_RULE_STATUS_TABLE,
+  ALERT_STATE_COLUMNS,
+  ALERT_HISTORY_COLUMNS,
+  ALERT_RULE_STATUS_COLUMNS,
+  ALERT_HISTORY_DAYS,
+} from './schema/alerts.ts';
 export {
   MIGRATIONS,
   migrate,

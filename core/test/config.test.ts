@@ -51,6 +51,35 @@ const DEFAULTS: HubConfig = {
     secureCookies: false,
   },
   selfTelemetry: { enabled: true, endpoint: '', exportIntervalMs: 30_000 },
+  alerting: { enabled: true, rulesDir: 'alert-rules', queryTimeoutMs: 10_000, maxConcurrentQueries: 4 },
+  verification: {
+    profilesFile: '',
+    tickMs: 5000,
+    settleMs: 30_000,
+    webhookAttempts: 6,
+    webhookRetryDelayMs: 5000,
+    webhookTimeoutMs: 10_000,
+  },
+  metricRollups: {
+    enabled: true,
+    intervalMs: 60_000,
+    marginMinutes: 5,
+    chunkMinutes: 120,
+    lateCheckIntervalMs: 600_000,
+    lateCheckHours: 24,
+  },
+  notifications: {
+    slackToken: '',
+    slackApiUrl: 'https://slack.com/api/',
+    smtpUrl: '',
+    emailFrom: 'Observability hub <alerts@localhost>',
+    routingFile: 'alert-rules/routing.yaml',
+    publicUrl: 'http://localhost:8080',
+    maxAttempts: 5,
+    retryBaseDelayMs: 1000,
+    retryMaxDelayMs: 60_000,
+    tickIntervalMs: 1000,
+  },
 };
 
 interface ConfigError {

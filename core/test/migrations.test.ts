@@ -34,8 +34,19 @@ describe('migrations', () => {
       sql`SELECT name FROM system.tables WHERE database = ${t.database} ORDER BY name`,
     );
     expect(tables.map((r) => r.name)).toEqual([
+      'alert_deliveries',
+      'alert_history',
+      'alert_notification_log',
+      'alert_rule_status',
+      'alert_silences',
+      'alert_state',
+      'deploy_verdict_thread_replies',
+      'deploy_verdict_threads',
       'deploys',
       'logs',
+      'metric_increase_1h',
+      'metric_increase_1m',
+      'metric_increase_watermark',
       'metric_rollup_1h',
       'metric_rollup_1h_mv',
       'metric_rollup_1m',
@@ -45,6 +56,7 @@ describe('migrations', () => {
       'metric_series',
       'schema_migrations',
       'service_versions',
+      'verifications',
     ]);
     const recorded = await t.db.query<{ c: string }>(sql`SELECT count() AS c FROM schema_migrations`);
     expect(Number(recorded[0]?.c)).toBe(MIGRATIONS.length);

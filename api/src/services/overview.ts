@@ -1,5 +1,6 @@
 import type { Db } from '@obshub/core';
 import type { Principal } from '../access/principal.ts';
+import type { FiringCounts } from '../alerts/firing-counts.ts';
 import { parseRange } from '../common/time-range.ts';
 import { listDeploys } from '../deploys/list.ts';
 import { pairKey } from '../deploys/queries.ts';
@@ -44,6 +45,8 @@ export async function servicesOverview(
   principal: Principal,
   query: ServicesOverviewQuery,
   signal?: AbortSignal,
+  /** The evaluator's firing alerts; absent (alerting off): the column stays null. */
+  firing?: FiringCounts,
 ): Promise<ServicesOverviewResult> {
   const nowMs = Date.now();
   const { fromMs, toMs } = parseRange(query.from, query.to, nowMs);
@@ -67,8 +70,8 @@ export async function servicesOverview(
       errorLogRate: r.errorLogRate,
       sparkline: r.sparkline,
       lastDeploy: deploys.get(pairKey(r.service, r.environment)) ?? null,
-      // Alerting does not exist yet: null tells the UI to show nothing rather than "0 firing".
-      firingAlerts: null,
+      // Without alerting, null tells the UI to show nothing rather than "0 firing".
+      firingAlerts: firing ? firing.count(r.service, r.environment) : null,
     })),
   };
 }

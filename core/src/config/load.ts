@@ -35,6 +35,22 @@ const ENV_BINDINGS: ReadonlyArray<readonly [string, string, 'string' | 'int' | '
   ['HUB_SECURE_COOKIES', 'api.secureCookies', 'bool'],
   ['HUB_SELF_TELEMETRY', 'selfTelemetry.enabled', 'bool'],
   ['HUB_SELF_TELEMETRY_ENDPOINT', 'selfTelemetry.endpoint', 'string'],
+  ['HUB_METRIC_ROLLUPS', 'metricRollups.enabled', 'bool'],
+  ['HUB_METRIC_ROLLUPS_INTERVAL_MS', 'metricRollups.intervalMs', 'int'],
+  ['HUB_METRIC_ROLLUPS_MARGIN_MINUTES', 'metricRollups.marginMinutes', 'int'],
+  ['HUB_ALERTING', 'alerting.enabled', 'bool'],
+  ['HUB_ALERT_RULES_DIR', 'alerting.rulesDir', 'string'],
+  ['HUB_ALERT_QUERY_TIMEOUT_MS', 'alerting.queryTimeoutMs', 'int'],
+  ['HUB_SLACK_TOKEN', 'notifications.slackToken', 'string'],
+  ['HUB_SLACK_API_URL', 'notifications.slackApiUrl', 'string'],
+  ['HUB_SMTP_URL', 'notifications.smtpUrl', 'string'],
+  ['HUB_EMAIL_FROM', 'notifications.emailFrom', 'string'],
+  ['HUB_ROUTING_FILE', 'notifications.routingFile', 'string'],
+  ['HUB_PUBLIC_URL', 'notifications.publicUrl', 'string'],
+  ['HUB_VERIFICATION_PROFILES', 'verification.profilesFile', 'string'],
+  ['HUB_VERIFICATION_TICK_MS', 'verification.tickMs', 'int'],
+  ['HUB_VERIFICATION_SETTLE_MS', 'verification.settleMs', 'int'],
+  ['HUB_VERIFICATION_WEBHOOK_ATTEMPTS', 'verification.webhookAttempts', 'int'],
 ];
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -127,7 +143,17 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
   return parseConfig(raw);
 }
 
-const SECTIONS = ['clickhouse', 'retention', 'collector', 'api', 'selfTelemetry'] as const;
+const SECTIONS = [
+  'clickhouse',
+  'retention',
+  'collector',
+  'api',
+  'selfTelemetry',
+  'alerting',
+  'notifications',
+  'verification',
+  'metricRollups',
+] as const;
 
 /** Settings the schema does not know: almost always a typo, so they are refused, not ignored. */
 function unknownSettings(raw: Record<string, unknown>): string[] {

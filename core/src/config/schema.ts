@@ -95,6 +95,68 @@ export const SelfTelemetryConfig = Type.Object({
   exportIntervalMs: Type.Integer({ minimum: 1000, default: 30_000 }),
 });
 
+/** Alert notifications (docs/notifications.md): Slack, email, routing file, links, retries. */
+export const NotificationsConfig = Type.Object({
+  /** Slack bot token (xoxb-...); empty: no Slack delivery. A secret: never logged. */
+  slackToken: Type.String({ default: '' }),
+  /** Base URL of Slack's Web API; tests point it at a local server. Checked when the notifier starts. */
+  slackApiUrl: Type.String({ default: 'https://slack.com/api/' }),
+  /** SMTP URL (smtp://user:pass@host:587, smtps://...); empty: no email delivery. A secret: never logged. */
+  smtpUrl: Type.String({ default: '' }),
+  /** From address of alert mail. */
+  emailFrom: Type.String({ default: 'Observability hub <alerts@localhost>' }),
+  /** The routing file (receivers and routes); a missing file means no label-based routes. */
+  routingFile: Type.String({ default: 'alert-rules/routing.yaml' }),
+  /** Public URL of the hub, for the links in notifications. Checked when the notifier starts. */
+  publicUrl: Type.String({ default: 'http://localhost:8080' }),
+  /** Attempts per notification and target (the first included) before it fails for good. */
+  maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 5 }),
+  /** First retry delay; doubled after each failure, up to retryMaxDelayMs. */
+  retryBaseDelayMs: Type.Integer({ minimum: 1, default: 1000 }),
+  retryMaxDelayMs: Type.Integer({ minimum: 1, default: 60_000 }),
+  /** How often group timers (group_wait, group_interval, repeat_interval) are checked. */
+  tickIntervalMs: Type.Integer({ minimum: 100, default: 1000 }),
+});
+
+/** Post-deploy verification: profiles and the runner in the API process (docs/verification.md). */
+export const VerificationConfig = Type.Object({
+  /** Verification profiles (YAML); empty: verification-profiles.yaml in the working directory, if present. */
+  profilesFile: Type.String({ default: '' }),
+  /** How often the runner advances running verifications. */
+  tickMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
+  /** Wait after a window ends before judging it, for telemetry still on its way (export intervals, batching). */
+  settleMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 30_000 }),
+  /** Completion webhook: attempts in all (the first included), first retry delay (doubled each time), timeout. */
+  webhookAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 6 }),
+  webhookRetryDelayMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 5000 }),
+  webhookTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+});
+
+/** Alert rule evaluation (docs/alerting.md). */
+export const AlertingConfig = Type.Object({
+  enabled: Type.Boolean({ default: true }),
+  /** Folder of rule files (docs/alert-rules.md), relative to the working directory. */
+  rulesDir: Type.String({ default: 'alert-rules' }),
+  /** Limit of one evaluation query (ClickHouse max_execution_time, rounded up to seconds). */
+  queryTimeoutMs: Type.Integer({ minimum: 1000, maximum: 300_000, default: 10_000 }),
+  /** Queries of one group run at most this many at a time. */
+  maxConcurrentQueries: Type.Integer({ minimum: 1, maximum: 32, default: 4 }),
+});
+
+/** The metric increase job in the API process (docs/metrics.md#increases). */
+export const MetricRollupsConfig = Type.Object({
+  enabled: Type.Boolean({ default: true }),
+  /** How often the job runs. */
+  intervalMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
+  /** Minutes before the watermark recomputed on every run: samples later than this need the late check. */
+  marginMinutes: Type.Integer({ minimum: 1, maximum: 120, default: 5 }),
+  /** Minutes of samples per INSERT ... SELECT when catching up. */
+  chunkMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 120 }),
+  /** How often, and over how many hours, raw sample counts are compared with the increases (late samples). */
+  lateCheckIntervalMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 600_000 }),
+  lateCheckHours: Type.Integer({ minimum: 1, maximum: 24 * 31, default: 24 }),
+});
+
 export const HubConfig = Type.Object({
   dataDir: Type.String({ default: '.hub-data' }),
   logLevel: Type.Union(
@@ -106,6 +168,10 @@ export const HubConfig = Type.Object({
   collector: CollectorConfig,
   api: ApiConfig,
   selfTelemetry: SelfTelemetryConfig,
+  alerting: AlertingConfig,
+  notifications: NotificationsConfig,
+  verification: VerificationConfig,
+  metricRollups: MetricRollupsConfig,
 });
 
 export type HubConfig = Static<typeof HubConfig>;
@@ -116,3 +182,7 @@ export type RedactionRuleConfig = Static<typeof RedactionRuleConfig>;
 export type RetentionConfig = Static<typeof RetentionConfig>;
 export type ApiConfig = Static<typeof ApiConfig>;
 export type SelfTelemetryConfig = Static<typeof SelfTelemetryConfig>;
+export type AlertingConfig = Static<typeof AlertingConfig>;
+export type NotificationsConfig = Static<typeof NotificationsConfig>;
+export type VerificationConfig = Static<typeof VerificationConfig>;
+export type MetricRollupsConfig = Static<typeof MetricRollupsConfig>;

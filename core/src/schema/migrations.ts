@@ -18,6 +18,11 @@ import {
   createMaterializedViewStatements,
   recordCoverageStatement,
 } from './rollups.ts';
+import { ALERT_HISTORY_TABLE, ALERT_RULE_STATUS_TABLE, ALERT_STATE_TABLE } from './alerts.ts';
+import { VERIFICATIONS_TABLE } from './verifications.ts';
+import { NOTIFICATION_TABLES } from './notifications.ts';
+import { INCREASE_TABLES, narrowRollupViewStatements } from './increases.ts';
+import { VERDICT_THREAD_TABLES } from './verdict-threads.ts';
 
 /**
  * Versioned migrations. Each is idempotent (IF NOT EXISTS), is recorded in
@@ -58,6 +63,38 @@ export const MIGRATIONS: readonly Migration[] = [
       ...ROLLUP_VIEWS.flatMap((view) => createMaterializedViewStatements(view, ctx)),
       ...ROLLUP_VIEWS.map((view) => recordCoverageStatement(view, ctx)),
     ],
+  },
+  {
+    version: 4,
+    name: 'alert state, history and rule evaluation status',
+    statements: (ctx) => [
+      ...createTableStatements(ALERT_STATE_TABLE, ctx),
+      ...createTableStatements(ALERT_HISTORY_TABLE, ctx),
+      ...createTableStatements(ALERT_RULE_STATUS_TABLE, ctx),
+    ],
+  },
+  {
+    version: 5,
+    name: 'alert notifications: notification log, silences, deliveries',
+    statements: (ctx) => NOTIFICATION_TABLES.flatMap((spec) => createTableStatements(spec, ctx)),
+  },
+  {
+    version: 6,
+    name: 'post-deploy verifications',
+    statements: (ctx) => createTableStatements(VERIFICATIONS_TABLE, ctx),
+  },
+  {
+    version: 7,
+    name: 'metric increases (1 minute, 1 hour) and rollup views without explicit histograms',
+    statements: (ctx) => [
+      ...INCREASE_TABLES.flatMap((spec) => createTableStatements(spec, ctx)),
+      ...narrowRollupViewStatements(ctx),
+    ],
+  },
+  {
+    version: 8,
+    name: 'deploy verdict threads (Slack ts, mail Message-ID per deploy) and their alert replies',
+    statements: (ctx) => VERDICT_THREAD_TABLES.flatMap((spec) => createTableStatements(spec, ctx)),
   },
 ];
 
