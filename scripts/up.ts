@@ -9,7 +9,7 @@ import {
   startLocalClickHouse,
   type LocalClickHouse,
 } from '@obshub/core';
-import { DEMO_CANARY, reportDemoDeploy } from '../demo/deploy.ts';
+import { DEMO_CANARY, DEMO_VERIFY_WINDOW, reportDemoDeploy, startDemoVerification } from '../demo/deploy.ts';
 
 /**
  * Brings the hub up: a local ClickHouse when CLICKHOUSE_URL is unset, the
@@ -148,6 +148,11 @@ async function main(): Promise<void> {
           ]);
           say(
             `deployed the canary checkout ${DEMO_CANARY.version}: ${apiUrl}/deploys/${encodeURIComponent(id)}`,
+          );
+          return startDemoVerification(apiUrl, process.env['HUB_TOKEN'], id).then(() =>
+            say(
+              `verifying the canary against 1.4.2 for ${DEMO_VERIFY_WINDOW}: the verdict appears on that deploy page`,
+            ),
           );
         })
         .catch((err: unknown) => say(`the demo deploy was not recorded: ${(err as Error).message}`));
