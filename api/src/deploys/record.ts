@@ -7,6 +7,7 @@ import { reportedWithContext } from './list.ts';
 import { INFERRED_PREFIX } from './merge.ts';
 import { readReported, type StoredDeploy } from './queries.ts';
 import type { Deploy, DeployInput, DeployStatus } from './schemas.ts';
+import { keyedQueue } from '../common/keyed-queue.ts';
 
 /** The largest time a deploy can carry (DateTime's range, like every time in the hub). */
 const MAX_TIME_MS = 4_294_967_295_000;
@@ -154,16 +155,4 @@ async function insert(db: Db, d: StoredDeploy): Promise<void> {
 }
 
 /** Writes of one id run one after another in this process (read, compare, write). */
-const inFlight = new Map<string, Promise<unknown>>();
-
-async function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const previous = inFlight.get(key) ?? Promise.resolve();
-  const run = previous.then(fn, fn);
-  const tail = run.catch(() => undefined);
-  inFlight.set(key, tail);
-  try {
-    return await run;
-  } finally {
-    if (inFlight.get(key) === tail) inFlight.delete(key);
-  }
-}
+const serialized = keyedQueue();

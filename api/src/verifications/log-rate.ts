@@ -1,6 +1,5 @@
 import { formatEffect, formatMinutes } from '../verify/format.ts';
-import { exposureNeeded } from '../verify/power.ts';
-import { rateRatioTest } from '../verify/rate-ratio.ts';
+import { compareRates, exposure } from '../verify/rate-comparison.ts';
 import type { Needed, SignalResult, Status, VerifyConfig, WindowData } from '../verify/types.ts';
 
 /**
@@ -15,7 +14,6 @@ export const ERROR_LOG_RATE_TEST =
   'exact conditional Poisson rate-ratio test on error log records over time (one-sided, greater), Clopper-Pearson 95% CI';
 
 const total = (w: WindowData): number => w.logs.reduce((s, l) => s + l.count, 0);
-const exposure = (w: WindowData): number => w.durationSeconds * (w.instances ?? 1);
 
 function perMinute(rate: number): string {
   return `${Number((rate * 60).toPrecision(3))}/min`;
@@ -28,17 +26,13 @@ export function judgeErrorLogRate(
 ): SignalResult {
   const nB = total(baseline);
   const nC = total(candidate);
-  const tB = exposure(baseline);
-  const tC = exposure(candidate);
-  const rateB = nB / tB;
-  const rateC = nC / tC;
-  const test = rateRatioTest(nC, tC, nB, tB, 'greater');
-  const more = exposureNeeded({
-    baseRate: (nB + 0.5) / tB,
-    baseExposure: tB,
-    candidateExposure: tC,
-    effectRatio: config.detectRatio,
+  const { rateB, rateC, test, more } = compareRates({
+    nB,
+    nC,
+    tB: exposure(baseline),
+    tC: exposure(candidate),
     alternative: 'greater',
+    effectRatio: config.detectRatio,
     alpha: config.alpha,
     power: config.power,
   });

@@ -10,6 +10,7 @@ import { MAX_WINDOW_MS, MIN_WINDOW_MS, type Profiles } from './profiles.ts';
 import type { StartVerificationInput, ThresholdOverrides } from './schemas.ts';
 import { readVerification, writeVerification, type VerificationRecord } from './store.ts';
 import { planWindows } from './windows.ts';
+import { keyedQueue } from '../common/keyed-queue.ts';
 
 /** Defaults of a verification when neither the request nor its profile says. */
 export const DEFAULT_SIGNALS: readonly SignalName[] = [
@@ -155,16 +156,4 @@ async function newRecord(
 }
 
 /** Starts of one id run one after another in this process (read, compare, write). */
-const inFlight = new Map<string, Promise<unknown>>();
-
-async function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const previous = inFlight.get(key) ?? Promise.resolve();
-  const run = previous.then(fn, fn);
-  const tail = run.catch(() => undefined);
-  inFlight.set(key, tail);
-  try {
-    return await run;
-  } finally {
-    if (inFlight.get(key) === tail) inFlight.delete(key);
-  }
-}
+const serialized = keyedQueue();

@@ -7,16 +7,11 @@
  * significant and the ratio is at most maxRatio (0.7: a 30% drop).
  */
 import { formatCount, formatEffect, formatNeeded, formatRate } from './format.ts';
-import { exposureNeeded } from './power.ts';
-import { rateRatioTest } from './rate-ratio.ts';
+import { compareRates, exposure } from './rate-comparison.ts';
 import type { Needed, SignalResult, Status, VerifyConfig, WindowData } from './types.ts';
 
 export const REQUEST_RATE_TEST =
   'exact conditional Poisson rate-ratio test on request totals over time (one-sided, lower), Clopper-Pearson 95% CI';
-
-function exposure(window: WindowData): number {
-  return window.durationSeconds * (window.instances ?? 1);
-}
 
 function requests(window: WindowData): number {
   return window.traffic.reduce((s, step) => s + step.requests, 0);
@@ -29,17 +24,13 @@ export function judgeRequestRate(
 ): SignalResult {
   const nB = requests(baseline);
   const nC = requests(candidate);
-  const tB = exposure(baseline);
-  const tC = exposure(candidate);
-  const rateB = nB / tB;
-  const rateC = nC / tC;
-  const test = rateRatioTest(nC, tC, nB, tB, 'less');
-  const more = exposureNeeded({
-    baseRate: (nB + 0.5) / tB,
-    baseExposure: tB,
-    candidateExposure: tC,
-    effectRatio: config.maxRatio,
+  const { rateB, rateC, test, more } = compareRates({
+    nB,
+    nC,
+    tB: exposure(baseline),
+    tC: exposure(candidate),
     alternative: 'less',
+    effectRatio: config.maxRatio,
     alpha: config.alpha,
     power: config.power,
   });
