@@ -157,7 +157,11 @@ export async function waitForRows(db: Db, samples: number, logs = 0): Promise<vo
     async () => {
       const [s] = await db.query<{ n: string }>(sql`SELECT count() AS n FROM metric_samples`);
       const [l] = await db.query<{ n: string }>(sql`SELECT count() AS n FROM logs`);
-      return Number(s?.n) >= samples && Number(l?.n) >= logs;
+      // The series rows are a separate insert: readers (and the increase job) need both.
+      const [u] = await db.query<{ n: string }>(
+        sql`SELECT count() AS n FROM metric_samples WHERE fingerprint NOT IN (SELECT fingerprint FROM metric_series)`,
+      );
+      return Number(s?.n) >= samples && Number(l?.n) >= logs && Number(u?.n) === 0;
     },
     30_000,
     `${samples} samples and ${logs} log records`,

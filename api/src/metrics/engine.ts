@@ -172,8 +172,9 @@ export async function counterSteps(
   temporality: Temporality,
   signal?: AbortSignal,
   watermarkMs?: number,
+  rawTail?: boolean,
 ): Promise<Steps<number>> {
-  return counterIncreaseSteps(db, sel, plan, { source, watermarkMs }, temporality, signal);
+  return counterIncreaseSteps(db, sel, plan, { source, watermarkMs, rawTail }, temporality, signal);
 }
 
 // ---------------------------------------------------------------- histograms
@@ -256,8 +257,9 @@ export async function histogramSteps(
   temporality: Temporality,
   signal?: AbortSignal,
   watermarkMs?: number,
+  rawTail?: boolean,
 ): Promise<Steps<HistogramStep>> {
-  return histogramIncreaseSteps(db, sel, plan, { source, watermarkMs }, temporality, signal);
+  return histogramIncreaseSteps(db, sel, plan, { source, watermarkMs, rawTail }, temporality, signal);
 }
 
 /**

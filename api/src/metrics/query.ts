@@ -35,7 +35,7 @@ import {
   type StepPlan,
 } from './plan.ts';
 import type { Aggregation, MetricKind, MetricQuery, MetricQueryResult } from './schemas.ts';
-import { increaseParts } from './increase-read.ts';
+import { completeUntil, increaseParts, readsRawTail } from './increase-read.ts';
 import { readWatermark } from './increase-store.ts';
 import { groupKeyExpr, isRegexError, matchersWhere, scopeWhere } from './series.ts';
 
@@ -206,7 +206,14 @@ export async function queryMetric(
   // Counters and explicit histograms read the increase tables up to the job's watermark (read once).
   const fromIncreases = kind.type === 'histogram' || (kind.type === 'sum' && kind.mono);
   const watermarkMs = fromIncreases && source !== 'raw' ? await readWatermark(db) : 0;
-  if (fromIncreases) answeredFrom = increaseParts(plan, source, watermarkMs).answered;
+  // Long ranges end at the watermark (no raw samples after it): see PRECOMPUTED_ONLY_FROM_MS.
+  const rawTail = readsRawTail(plan);
+  let completeMs = plan.endMs;
+  if (fromIncreases) {
+    const parts = increaseParts(plan, source, watermarkMs, rawTail);
+    answeredFrom = parts.answered;
+    completeMs = completeUntil(plan, parts);
+  }
   if (seriesMatched > 0 && groups.length > 0) {
     for (const temporality of temporalities) {
       const temporalityWhere =
@@ -222,6 +229,7 @@ export async function queryMetric(
         temporality,
         signal,
         watermarkMs,
+        rawTail,
       );
       if (kind.type === 'exponential_histogram' && temporality === 'delta') answeredFrom = 'raw';
       partial = partial ? mergePartials(partial, next) : next;
@@ -238,11 +246,13 @@ export async function queryMetric(
     timestamps: stepStarts(plan),
     series: groups.map((k, gi) => ({
       labels: Object.fromEntries(groupBy.map((key, i) => [key, k[i] ?? ''])),
-      values: valuesOf(partial, gi + 1, aggregation, plan),
+      // A rate's last step divides by the seconds it holds data for.
+      values: valuesOf(partial, gi + 1, aggregation, { ...plan, nowMs: Math.min(plan.nowMs, completeMs) }),
     })),
     truncated,
     source: answeredFrom,
     seriesMatched,
+    ...(completeMs < plan.toMs ? { completeUntil: completeMs } : {}),
   };
 }
 
@@ -256,6 +266,7 @@ async function readPartial(
   temporality: Temporality,
   signal?: AbortSignal,
   watermarkMs?: number,
+  rawTail?: boolean,
 ): Promise<Partial> {
   switch (kind.type) {
     case 'gauge':
@@ -264,13 +275,13 @@ async function readPartial(
       return kind.mono
         ? {
             kind: 'counter',
-            steps: await counterSteps(db, sel, plan, source, temporality, signal, watermarkMs),
+            steps: await counterSteps(db, sel, plan, source, temporality, signal, watermarkMs, rawTail),
           }
         : { kind: 'gauge', steps: await gaugeSteps(db, sel, plan, source, signal) };
     case 'histogram':
       return {
         kind: 'histogram',
-        steps: await histogramSteps(db, sel, plan, source, temporality, signal, watermarkMs),
+        steps: await histogramSteps(db, sel, plan, source, temporality, signal, watermarkMs, rawTail),
       };
     case 'exponential_histogram':
       return { kind: 'exp', steps: await expHistogramSteps(db, sel, plan, source, temporality, signal) };

@@ -161,6 +161,13 @@ export const MetricQueryResult = Type.Object({
   /** Which storage answered: raw samples, or the 1-minute / 1-hour rollups. */
   source: Type.Union([Type.Literal('raw'), Type.Literal('1m'), Type.Literal('1h')]),
   seriesMatched: Type.Integer(),
+  /**
+   * Present when the answer ends before the range does (epoch ms): a range of
+   * 24 hours or more is answered from precomputed increases only, up to the
+   * increase job's watermark; later steps are gaps (null). See
+   * docs/metrics.md#freshness.
+   */
+  completeUntil: Type.Optional(Type.Number()),
 });
 export type MetricQueryResult = Static<typeof MetricQueryResult>;
 
