@@ -1,20 +1,26 @@
+import { RE2JS } from 're2js';
 import type { LabelMatcher, SilenceView } from './types.ts';
 
 /**
- * Matching as the notifier matches (api/src/alerts/notify/matchers.ts):
- * regular expressions anchored, a missing label has the value "". Used to
- * mark pending alerts too, which the notifier never holds.
+ * Matching as the notifier matches (api/src/alerts/notify/matchers.ts): RE2
+ * syntax through re2js (linear time: a teammate's hostile pattern cannot
+ * freeze the page), the whole value must match, a missing label has the
+ * value "". Used to mark pending alerts too, which the notifier never holds.
  */
+function compile(pattern: string): RE2JS | string {
+  try {
+    return RE2JS.compile(pattern);
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 function matches(m: LabelMatcher, labels: Readonly<Record<string, string>>): boolean {
   const v = Object.hasOwn(labels, m.name) ? (labels[m.name] as string) : '';
   if (m.op === '=' || m.op === '!=') return (v === m.value) === (m.op === '=');
-  let re: RegExp;
-  try {
-    re = new RegExp(`^(?:${m.value})$`, 'u');
-  } catch {
-    return false;
-  }
-  return re.test(v) === (m.op === '=~');
+  const re = compile(m.value);
+  if (typeof re === 'string') return false;
+  return re.matches(v) === (m.op === '=~');
 }
 
 /** The active silences that mute an alert: by the notifier's own list, or by matching its labels. */
@@ -31,13 +37,9 @@ export function silencesOf(
   );
 }
 
-/** A regular expression the browser cannot compile (the API refuses it too), for the form. */
+/** A regular expression RE2 cannot compile (the API refuses it too), for the form. */
 export function badPattern(m: LabelMatcher): string | undefined {
   if (m.op !== '=~' && m.op !== '!~') return undefined;
-  try {
-    new RegExp(`^(?:${m.value})$`, 'u');
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
+  const re = compile(m.value);
+  return typeof re === 'string' ? re : undefined;
 }

@@ -1,10 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { RE2JS } from 're2js';
 import { LABEL_NAME_PATTERN } from '../rules/schema.ts';
 
 /**
  * Label matchers, as in Alertmanager: `name op value` with =, !=, =~, !~.
  * Regular expressions are anchored (the whole value must match), as there;
- * they are JavaScript regular expressions, compiled once. A label the alert
+ * they are RE2 syntax, as in Alertmanager, matched by re2js in time linear in
+ * the label's length (a silence is written by any team member: a backtracking
+ * engine would let `(.*.*)*x` stall the process), compiled once. A label the alert
  * does not have has the value "" (so `env!~".+"` matches alerts without env).
  */
 export const MATCHER_OPS = ['=', '!=', '=~', '!~'] as const;
@@ -28,9 +31,9 @@ export interface CompiledMatcher extends LabelMatcher {
 }
 
 /** The anchored expression, or the reason it does not compile. */
-export function compilePattern(value: string): RegExp | string {
+export function compilePattern(value: string): RE2JS | string {
   try {
-    return new RegExp(`^(?:${value})$`, 'u');
+    return RE2JS.compile(value);
   } catch (err) {
     return (err as Error).message;
   }
@@ -47,7 +50,7 @@ export function compileMatcher(m: LabelMatcher): CompiledMatcher {
     if (typeof re === 'string')
       throw new Error(`invalid regular expression ${JSON.stringify(m.value)}: ${re}`);
     const positive = m.op === '=~';
-    test = (v) => re.test(v) === positive;
+    test = (v) => re.matches(v) === positive;
   }
   return {
     name: m.name,
