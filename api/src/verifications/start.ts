@@ -11,6 +11,7 @@ import type { StartVerificationInput, ThresholdOverrides } from './schemas.ts';
 import { readVerification, writeVerification, type VerificationRecord } from './store.ts';
 import { planWindows } from './windows.ts';
 import { keyedQueue } from '../common/keyed-queue.ts';
+import { webhookUrlProblem } from './webhook-guard.ts';
 
 /** Defaults of a verification when neither the request nor its profile says. */
 export const DEFAULT_SIGNALS: readonly SignalName[] = [
@@ -118,6 +119,8 @@ async function newRecord(
   const comparison = input.comparison ?? profile?.comparison ?? 'before-after';
   const planned = planWindows(comparison, windowMs, liveMs, deployStartMs ?? liveMs);
   const webhookUrl = input.webhookUrl ?? null;
+  const webhookProblem = webhookUrl === null ? null : webhookUrlProblem(webhookUrl);
+  if (webhookProblem) throw new ApiErrors.BAD_REQUEST(webhookProblem);
   return {
     spec: {
       id,

@@ -1,3 +1,4 @@
+import { resolvedWebhookProblem } from './webhook-guard.ts';
 import type { WebhookState } from './schemas.ts';
 
 /**
@@ -18,6 +19,8 @@ export async function postWebhook(
   payload: unknown,
   timeoutMs: number,
 ): Promise<{ statusCode: number | null; error: string | null }> {
+  const problem = await resolvedWebhookProblem(url);
+  if (problem) return { statusCode: null, error: problem };
   try {
     const res = await fetch(url, {
       method: 'POST',
