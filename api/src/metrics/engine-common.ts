@@ -1,7 +1,7 @@
 import { sql, trusted, type Db, type SqlFragment } from '@obshub/core';
 import { runQuery, DEFAULT_BOUNDS } from '../common/run-query.ts';
 import { ApiErrors } from '../errors.ts';
-import type { ExplicitHistogram } from './math.ts';
+import { mergeHistograms, type ExplicitHistogram } from './math.ts';
 import type { StepPlan } from './plan.ts';
 import { isRegexError } from './series.ts';
 
@@ -81,4 +81,42 @@ export function place<T>(out: Steps<T>, plan: StepPlan, g: number, idx: number, 
     out.set(g, arr);
   }
   arr[idx] = value;
+}
+
+/** A histogram query's row: one group, step, bounds and scale, with its summed count, sum and bucket counts. */
+export interface HistogramRow {
+  g: number;
+  idx: string;
+  cnt: number;
+  sm: number | null;
+  k: number[];
+  b: number[];
+}
+
+/**
+ * Histogram steps from rows of raw samples or increases: a (group, step) may
+ * have several rows (series with different bounds or scales), merged here by
+ * mergeHistograms.
+ */
+export function histogramStepsFromRows(plan: StepPlan, rows: readonly HistogramRow[]): Steps<HistogramStep> {
+  const parts = new Map<
+    string,
+    { g: number; idx: number; count: number; sum: number; hists: ExplicitHistogram[] }
+  >();
+  for (const r of rows) {
+    const key = `${r.g}/${r.idx}`;
+    let p = parts.get(key);
+    if (!p) {
+      p = { g: Number(r.g), idx: Number(r.idx), count: 0, sum: 0, hists: [] };
+      parts.set(key, p);
+    }
+    p.count += Number(r.cnt);
+    p.sum += r.sm === null ? 0 : Number(r.sm);
+    if (r.k.length > 0) p.hists.push({ bounds: r.b.map(Number), counts: r.k.map(Number) });
+  }
+  const out: Steps<HistogramStep> = new Map();
+  for (const p of parts.values()) {
+    place(out, plan, p.g, p.idx, { count: p.count, sum: p.sum, hist: mergeHistograms(p.hists) });
+  }
+  return out;
 }

@@ -1,12 +1,14 @@
 import { int, sql, trusted, type Db, type SqlFragment } from '@obshub/core';
-import { combineExp, mergeHistograms, type ExpHistogram, type ExplicitHistogram } from './math.ts';
+import { combineExp, type ExpHistogram } from './math.ts';
 import { lookbackMs, newSeriesFromMs, type Source, type StepPlan } from './plan.ts';
 import {
   fingerprintsIn,
+  histogramStepsFromRows,
   place,
   run,
   seriesSubquery,
   stepIndex,
+  type HistogramRow,
   type HistogramStep,
   type Selection,
   type Steps,
@@ -300,41 +302,14 @@ export async function summaryCountSteps(
           FROM (${ordered(rows, columns, ['ls', 'lc', 'lsum', 'lb'])})
         ) WHERE known AND idx >= 0 AND idx < ${int(plan.points, 1)} GROUP BY fingerprint, idx`;
   }
-  const rows = await run<{
-    g: number;
-    idx: string;
-    cnt: number;
-    sm: number | null;
-    k: number[];
-    b: number[];
-  }>(
+  const rows = await run<HistogramRow>(
     db,
     sql`SELECT g, idx, sum(cnt) AS cnt, sum(sm * sc) AS sm, sumForEach(k) AS k, arrayMap(x -> x * sc, b) AS b
         FROM (${perSeries}) ANY INNER JOIN (${seriesSubquery(sel)}) USING fingerprint
         GROUP BY g, idx, b, sc`,
     signal,
   );
-  // (g, idx) may have several rows (different bounds or scales): merge them here.
-  const parts = new Map<
-    string,
-    { g: number; idx: number; count: number; sum: number; hists: ExplicitHistogram[] }
-  >();
-  for (const r of rows) {
-    const key = `${r.g}/${r.idx}`;
-    let p = parts.get(key);
-    if (!p) {
-      p = { g: Number(r.g), idx: Number(r.idx), count: 0, sum: 0, hists: [] };
-      parts.set(key, p);
-    }
-    p.count += Number(r.cnt);
-    p.sum += r.sm === null ? 0 : Number(r.sm);
-    if (r.k.length > 0) p.hists.push({ bounds: r.b.map(Number), counts: r.k.map(Number) });
-  }
-  const out: Steps<HistogramStep> = new Map();
-  for (const p of parts.values()) {
-    place(out, plan, p.g, p.idx, { count: p.count, sum: p.sum, hist: mergeHistograms(p.hists) });
-  }
-  return out;
+  return histogramStepsFromRows(plan, rows);
 }
 
 // ---------------------------------------------------------------- summaries

@@ -1,10 +1,12 @@
 import { int, sql, trusted, type Db, type SqlFragment } from '@obshub/core';
 import {
   fingerprintsIn,
+  histogramStepsFromRows,
   place,
   run,
   seriesSubquery,
   stepIndex,
+  type HistogramRow,
   type HistogramStep,
   type Selection,
   type Steps,
@@ -12,7 +14,6 @@ import {
 } from './engine-common.ts';
 import { HOUR_MS, MINUTE_MS, readWatermark } from './increase-store.ts';
 import { cumulativeIncrements, deltaIncrements } from './increments.ts';
-import { mergeHistograms, type ExplicitHistogram } from './math.ts';
 import type { Source, StepPlan } from './plan.ts';
 
 /**
@@ -280,7 +281,7 @@ export async function histogramIncreaseSteps(
 ): Promise<Steps<HistogramStep>> {
   const halves = await Promise.all(
     slicesOf(sel, await partsOf(db, plan, from)).map(async (half) =>
-      run<{ g: number; idx: string; cnt: number; sm: number | null; k: number[]; b: number[] }>(
+      run<HistogramRow>(
         db,
         sql`SELECT g, idx, sum(v) AS cnt, sum(vs * sc) AS sm, sumForEach(k) AS k,
               arrayMap(x -> x * sc, bounds) AS b, sum(kn) AS kn
@@ -292,26 +293,5 @@ export async function histogramIncreaseSteps(
       ),
     ),
   );
-  const rows = halves.flat();
-  // (g, idx) may have several rows (different bounds or scales): merge them here.
-  const parts = new Map<
-    string,
-    { g: number; idx: number; count: number; sum: number; hists: ExplicitHistogram[] }
-  >();
-  for (const r of rows) {
-    const key = `${r.g}/${r.idx}`;
-    let p = parts.get(key);
-    if (!p) {
-      p = { g: Number(r.g), idx: Number(r.idx), count: 0, sum: 0, hists: [] };
-      parts.set(key, p);
-    }
-    p.count += Number(r.cnt);
-    p.sum += r.sm === null ? 0 : Number(r.sm);
-    if (r.k.length > 0) p.hists.push({ bounds: r.b.map(Number), counts: r.k.map(Number) });
-  }
-  const out: Steps<HistogramStep> = new Map();
-  for (const p of parts.values()) {
-    place(out, plan, p.g, p.idx, { count: p.count, sum: p.sum, hist: mergeHistograms(p.hists) });
-  }
-  return out;
+  return histogramStepsFromRows(plan, halves.flat());
 }
