@@ -26,7 +26,7 @@ export function judgeErrorLogRate(
 ): SignalResult {
   const nB = total(baseline);
   const nC = total(candidate);
-  const { rateB, rateC, test, more } = compareRates({
+  const { rateB, rateC, test, more, fields } = compareRates({
     nB,
     nC,
     tB: exposure(baseline),
@@ -58,16 +58,7 @@ export function judgeErrorLogRate(
     status,
     required: config.required,
     test: ERROR_LOG_RATE_TEST,
-    baseline: { value: rateB, requests: nB },
-    candidate: { value: rateC, requests: nC },
-    effect: {
-      ratio: test.ratio,
-      ciLow: test.ciLow,
-      ciHigh: test.ciHigh,
-      confidence: test.confidence,
-      difference: rateC - rateB,
-    },
-    pValue: test.pValue,
+    ...fields,
     needed,
     sentence: `error log rate ${perMinute(rateB)} → ${perMinute(rateC)} (${formatEffect(test.ratio, test.ciLow, test.ciHigh, test.confidence)}, ${nC} vs ${nB} error logs; no request metrics) — ${tail}`,
   };

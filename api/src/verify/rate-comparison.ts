@@ -7,7 +7,7 @@
  */
 import { exposureNeeded, type ExposureNeeded } from './power.ts';
 import { rateRatioTest, type Alternative, type RateRatioResult } from './rate-ratio.ts';
-import type { WindowData } from './types.ts';
+import type { Effect, SignalResult, WindowData } from './types.ts';
 
 /** A window's exposure: its seconds, times its instances for a canary's per-instance rates. */
 export function exposure(window: WindowData): number {
@@ -32,14 +32,32 @@ export interface RateComparison {
   readonly rateC: number;
   readonly test: RateRatioResult;
   readonly more: ExposureNeeded;
+  /** The signal result's fields that follow from the comparison alone. */
+  readonly fields: Pick<SignalResult, 'baseline' | 'candidate' | 'effect' | 'pValue'>;
 }
 
 export function compareRates(input: RateComparisonInput): RateComparison {
   const { nB, nC, tB, tC, alternative } = input;
+  const rateB = nB / tB;
+  const rateC = nC / tC;
+  const test = rateRatioTest(nC, tC, nB, tB, alternative);
+  const effect: Effect = {
+    ratio: test.ratio,
+    ciLow: test.ciLow,
+    ciHigh: test.ciHigh,
+    confidence: test.confidence,
+    difference: rateC - rateB,
+  };
   return {
-    rateB: nB / tB,
-    rateC: nC / tC,
-    test: rateRatioTest(nC, tC, nB, tB, alternative),
+    rateB,
+    rateC,
+    test,
+    fields: {
+      baseline: { value: rateB, requests: nB },
+      candidate: { value: rateC, requests: nC },
+      effect,
+      pValue: test.pValue,
+    },
     more: exposureNeeded({
       // Half an event added: a baseline with no events still has a (small) rate to plan with.
       baseRate: (nB + 0.5) / tB,

@@ -24,7 +24,7 @@ export function judgeRequestRate(
 ): SignalResult {
   const nB = requests(baseline);
   const nC = requests(candidate);
-  const { rateB, rateC, test, more } = compareRates({
+  const { rateB, rateC, test, more, fields } = compareRates({
     nB,
     nC,
     tB: exposure(baseline),
@@ -56,16 +56,7 @@ export function judgeRequestRate(
     status,
     required: config.required,
     test: REQUEST_RATE_TEST,
-    baseline: { value: rateB, requests: nB },
-    candidate: { value: rateC, requests: nC },
-    effect: {
-      ratio: test.ratio,
-      ciLow: test.ciLow,
-      ciHigh: test.ciHigh,
-      confidence: test.confidence,
-      difference: rateC - rateB,
-    },
-    pValue: test.pValue,
+    ...fields,
     needed,
     sentence: `request rate ${formatRate(rateB)} → ${formatRate(rateC)} (${effect}, ${formatCount(nC)} vs ${formatCount(nB)} requests) — ${tail}`,
   };
