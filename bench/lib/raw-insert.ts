@@ -1,6 +1,12 @@
 import http from 'node:http';
-import { LOG_COLUMNS, columnNames, type Db } from '../../core/src/index.ts';
-import { RowIds, SeriesFingerprints, decodeLogsProto, newBatchKey } from '../../collector/src/index.ts';
+import { LOG_INSERT_COLUMNS, type Db } from '../../core/src/index.ts';
+import {
+  LogResourceFingerprints,
+  RowIds,
+  SeriesFingerprints,
+  decodeLogsProto,
+  newBatchKey,
+} from '../../collector/src/index.ts';
 
 /**
  * The reference: the same log rows inserted straight into ClickHouse, in the
@@ -33,6 +39,7 @@ export function buildBatches(requests: readonly Buffer[], flushRows: number, flu
   let bytes = 0;
   let ids = new RowIds(newBatchKey(), 0);
   const received = BigInt(Date.now()) * 1_000_000n;
+  const logResources = new LogResourceFingerprints();
   for (const body of requests) {
     const outcome = decodeLogsProto(body, {
       limits: { maxAttributes: 256, maxDepth: 16 },
@@ -40,7 +47,9 @@ export function buildBatches(requests: readonly Buffer[], flushRows: number, flu
       receivedLo: Number(received & 0xffffffffn),
       receivedHi: Number(received >> 32n),
       fingerprints: new SeriesFingerprints(),
+      logResources,
     });
+    outcome.onDurable?.(); // the reference inserts log rows only; each resource's row is written once
     const logs = outcome.tables.logs;
     if (!logs) continue;
     chunks.push(logs.bytes);
@@ -93,7 +102,7 @@ export async function insertLoop(
   };
 }
 
-export const LOG_COLUMN_NAMES = columnNames(LOG_COLUMNS);
+export const LOG_COLUMN_NAMES = LOG_INSERT_COLUMNS;
 
 export function rowBinaryInsert(db: Db, table: string): (body: Buffer) => Promise<void> {
   return (body) => db.insertRowBinary(table, LOG_COLUMN_NAMES, body);

@@ -1,9 +1,9 @@
-import { LOG_COLUMNS } from '../../core/src/index.ts';
+import { LOG_INSERT_COLUMN_SPECS } from '../../core/src/index.ts';
 
 /**
  * Re-encodes log rows from RowBinary (as the collector produces them) into
  * JSONEachRow and TabSeparated, so the raw-insert reference can compare formats
- * on identical rows. Only the column types of LOG_COLUMNS are handled.
+ * on identical rows. Only the column types of LOG_INSERT_COLUMN_SPECS are handled.
  */
 type Value = string | number | string[] | number[];
 
@@ -60,7 +60,7 @@ function dateTime(seconds: number): string {
 
 function readRow(r: BinReader): Value[] {
   const row: Value[] = [];
-  for (const col of LOG_COLUMNS) {
+  for (const col of LOG_INSERT_COLUMN_SPECS) {
     switch (col.type) {
       case 'UInt64':
         row.push(r.u64());
@@ -109,7 +109,7 @@ export function decodeRowBinary(buf: Buffer): Value[][] {
 }
 
 export function toJsonEachRow(rows: readonly Value[][]): Buffer {
-  const names = LOG_COLUMNS.map((c) => c.name);
+  const names = LOG_INSERT_COLUMN_SPECS.map((c) => c.name);
   let out = '';
   for (const row of rows) {
     const obj: Record<string, Value> = {};

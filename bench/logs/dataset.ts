@@ -1,4 +1,11 @@
-import { columnNames, LOG_COLUMNS, renderValue, trusted, type SqlFragment } from '../../core/src/index.ts';
+import {
+  columnNames,
+  LOG_INSERT_COLUMNS,
+  LOG_RESOURCE_COLUMNS,
+  renderValue,
+  trusted,
+  type SqlFragment,
+} from '../../core/src/index.ts';
 import { BODY_TEMPLATES, SERVICES } from './vocabulary.ts';
 
 /**
@@ -9,8 +16,9 @@ import { BODY_TEMPLATES, SERVICES } from './vocabulary.ts';
  * the same rows. Only functions ClickHouse 18.16 has. Rows have the shape the
  * collector stores (collector/src/otlp/log-row.ts): every attribute in
  * attr_keys/attr_values as text, numeric ones also in attr_num_*, http_status
- * promoted, the resource's attributes copied to each row next to the promoted
- * resource columns.
+ * promoted, the promoted resource columns in each row and the resource's
+ * attributes once per resource in log_resources, the row pointing to them by
+ * resource_fingerprint (docs/schema.md#log-resources).
  */
 
 const DAY = 86_400;
@@ -240,18 +248,35 @@ function bodyExpression(): { template: string; body: string } {
   return { template: `multiIf(${cases.join(', ')}, 0)`, body: `concat(${parts.join(', ')})` };
 }
 
-/**
- * One INSERT ... SELECT of `count` rows starting at row `offset`, with
- * timestamps in the SEED_DAYS before `endSec`. Rows are numbered globally so
- * chunks never repeat one another.
- */
-export function seedChunkSql(endSec: number, offset: number, count: number): SqlFragment {
-  const { template, body } = bodyExpression();
+/** The inner SELECT of a chunk: every choice of rows offset … offset + count - 1, as aliases. */
+function chunkSource(endSec: number, offset: number, count: number, template: string): string {
   const inner = [['n', 'number'], ...choices(endSec), ['t', template]]
     .map(([alias, expression]) => `${expression} AS ${alias}`)
     .join(',\n    ');
+  return `(\n  SELECT\n    ${inner}\n  FROM numbers(${offset}, ${count})\n)`;
+}
+
+/** The resource's attributes (over the choices' aliases), and its fingerprint. */
+function resourceExpressions(): { keys: string; values: string; fingerprint: string } {
+  const keys = list(RESOURCE_KEYS);
+  const values = `[svc, version, 'shop', podName, env, host, if(staging, 'shop-staging', 'shop'), svc, podName,
+      arrayElement(${list(LANGUAGES)}, s % ${LANGUAGES.length} + 1), 'opentelemetry', '1.32.0']`;
+  // The fingerprint of migration 9's backfill; any stable 64-bit hash of the resource would do.
+  return { keys, values, fingerprint: `sipHash64(${keys}, ${values})` };
+}
+
+/**
+ * The statements that seed `count` rows starting at row `offset`, with
+ * timestamps in the SEED_DAYS before `endSec`: one INSERT ... SELECT into
+ * log_resources (a row per resource of the chunk, first and last seen as in
+ * the chunk's rows) and one into logs. Rows are numbered globally so chunks
+ * never repeat one another.
+ */
+export function seedChunkStatements(endSec: number, offset: number, count: number): SqlFragment[] {
+  const { template, body } = bodyExpression();
+  const resource = resourceExpressions();
   const timeNanos = `toUInt64(sec) * 1000000000 + ${h(46)} % 1000000000`;
-  const columns: Record<(typeof LOG_COLUMNS)[number]['name'], string> = {
+  const columns: Record<string, string> = {
     // Like the collector's ids: 40 random bits per batch of rows, then the row in the batch.
     id: `bitShiftLeft(cityHash64(intDiv(n, 50000), 47) % 1099511627776, 24) + n % 50000`,
     timestamp: 'toDateTime(sec)',
@@ -278,15 +303,36 @@ export function seedChunkSql(endSec: number, offset: number, count: number): Sql
     host_name: 'host',
     scope_name: `arrayElement(${list(SCOPES)}, s % ${SCOPES.length} + 1)`,
     scope_version: `'1.32.0'`,
-    resource_keys: list(RESOURCE_KEYS),
-    resource_values: `[svc, version, 'shop', podName, env, host, if(staging, 'shop-staging', 'shop'), svc, podName,
-      arrayElement(${list(LANGUAGES)}, s % ${LANGUAGES.length} + 1), 'opentelemetry', '1.32.0']`,
+    resource_fingerprint: resource.fingerprint,
   };
-  const names = columnNames(LOG_COLUMNS);
-  const select = names.map((c) => `${columns[c as keyof typeof columns]} AS \`${c}_\``).join(',\n  ');
-  return trusted(
-    `INSERT INTO logs (${names.join(', ')})\nSELECT\n  ${select}\nFROM (\n  SELECT\n    ${inner}\n  FROM numbers(${offset}, ${count})\n)`,
-  );
+  const select = (names: readonly string[], expressions: Record<string, string>): string =>
+    names
+      .map((c) => {
+        const expression = expressions[c];
+        if (expression === undefined) throw new Error(`bench dataset: no expression for column ${c}`);
+        return `${expression} AS \`${c}_\``;
+      })
+      .join(',\n  ');
+  const resourceNames = columnNames(LOG_RESOURCE_COLUMNS);
+  // Grouped by the resource: its arrays come out of any() of the group, its times span the chunk's rows.
+  const resources = select(resourceNames, {
+    fingerprint: resource.fingerprint,
+    service_name: 'any(svc)',
+    environment: 'any(env)',
+    resource_keys: `any(${resource.keys})`,
+    resource_values: `any(${resource.values})`,
+    first_seen: 'toDateTime(min(sec))',
+    last_seen: 'toDateTime(max(sec))',
+  });
+  const source = chunkSource(endSec, offset, count, template);
+  return [
+    trusted(
+      `INSERT INTO log_resources (${resourceNames.join(', ')})\nSELECT\n  ${resources}\nFROM ${source}\nGROUP BY \`fingerprint_\``,
+    ),
+    trusted(
+      `INSERT INTO logs (${LOG_INSERT_COLUMNS.join(', ')})\nSELECT\n  ${select(LOG_INSERT_COLUMNS, columns)}\nFROM ${source}`,
+    ),
+  ];
 }
 
 const LANGUAGES = ['java', 'go', 'nodejs', 'python'];

@@ -50,7 +50,11 @@ export class RecordingDb implements Db {
   command(q: SqlFragment, options?: QueryOptions): Promise<void> {
     return this.inner.command(q, options);
   }
-  insertRowBinary(table: string, columns: readonly string[], body: Buffer): Promise<void> {
+  insertRowBinary(
+    table: string,
+    columns: readonly string[],
+    body: Buffer | readonly Buffer[],
+  ): Promise<void> {
     return this.inner.insertRowBinary(table, columns, body);
   }
   ping(): Promise<boolean> {

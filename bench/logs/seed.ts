@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { ident, sql, type Db, type SqlFragment } from '../../core/src/index.ts';
-import { seedChunkSql } from './dataset.ts';
+import { seedChunkStatements } from './dataset.ts';
 
 /**
  * Seeding and the state of the table afterwards: chunks of INSERT ... SELECT
@@ -65,9 +65,12 @@ export async function seedLogs(o: SeedOptions): Promise<{ elapsedMs: number; que
   const queryIds: string[] = [];
   const worker = async (): Promise<void> => {
     for (let chunk = chunks[next++]; chunk; chunk = chunks[next++]) {
-      const queryId = randomUUID();
-      queryIds.push(queryId);
-      await post(o.url, o.database, seedChunkSql(o.endSec, chunk.offset, chunk.count), queryId);
+      // log_resources first, then the logs that point to it, as the collector writes them.
+      for (const statement of seedChunkStatements(o.endSec, chunk.offset, chunk.count)) {
+        const queryId = randomUUID();
+        queryIds.push(queryId);
+        await post(o.url, o.database, statement, queryId);
+      }
       done += chunk.count;
       o.onChunk?.(done, performance.now() - started);
     }

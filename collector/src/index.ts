@@ -13,6 +13,8 @@ export { decodeLogsJson } from './otlp/logs-json.ts';
 export { decodeMetricsProto } from './otlp/metrics-proto.ts';
 export { decodeMetricsJson } from './otlp/metrics-json.ts';
 export { SeriesFingerprints } from './otlp/metric-row.ts';
+export { LogResourceFingerprints } from './otlp/log-resources.ts';
+export { INSERT_COLUMNS } from './pipeline/insert-columns.ts';
 export { RowIds, newBatchKey, batchIdRange, MAX_ROWS_PER_BATCH } from './otlp/ids.ts';
 export type { DecodeContext, DecodeOutcome, EncodedRows, TableName } from './otlp/decoded.ts';
 export { severityText, severityFromText } from './otlp/severity.ts';

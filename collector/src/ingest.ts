@@ -5,6 +5,7 @@ import type { DecodeLimits } from './otlp/attributes.ts';
 import type { DecodeContext, DecodeOutcome } from './otlp/decoded.ts';
 import { decodeLogsJson } from './otlp/logs-json.ts';
 import { decodeLogsProto } from './otlp/logs-proto.ts';
+import { LogResourceFingerprints } from './otlp/log-resources.ts';
 import { SeriesFingerprints } from './otlp/metric-row.ts';
 import { decodeMetricsJson } from './otlp/metrics-json.ts';
 import { decodeMetricsProto } from './otlp/metrics-proto.ts';
@@ -23,6 +24,7 @@ export type PayloadFormat = 'proto' | 'json';
  */
 export class Ingestor {
   private readonly fingerprints = new SeriesFingerprints();
+  private readonly logResources = new LogResourceFingerprints();
   private readonly meter = metrics.getMeter('hub-collector');
   private readonly received = this.meter.createCounter('hub.collector.received_items', {
     description: 'Log records and data points accepted',
@@ -63,9 +65,11 @@ export class Ingestor {
     const ctx: DecodeContext = {
       limits: this.limits,
       ids: (table) => this.pipeline.ids(table),
+      writer: (table, sizeHint) => this.pipeline.writer(table, sizeHint),
       receivedLo: received.lo,
       receivedHi: received.hi,
       fingerprints: this.fingerprints,
+      logResources: this.logResources,
       redactor: this.redactor,
       sighted: sightings ? (resource) => sightings.note(resource, receivedMs) : undefined,
     };
@@ -81,6 +85,7 @@ export class Ingestor {
     }
     // Same tick as the decode: the rows join the batches whose ids they carry.
     await this.pipeline.commit(outcome);
+    outcome.onDurable?.();
     this.received.add(outcome.accepted, { signal });
     return { rejected: outcome.rejected, errorMessage: outcome.errorMessage };
   }

@@ -377,6 +377,11 @@ describe('collector process faults (child process)', () => {
     expect(report.unexpected).toEqual([]);
     expect(report.connectionErrors).toBeGreaterThan(0);
     await expectExactlyOnce(db, report, { unansweredMayRepeat: true });
+    // Every stored record's resource is stored too (log_resources rows replay from the WAL as well).
+    const orphans = await db.query<{ c: string }>(
+      sql`SELECT count() AS c FROM logs WHERE resource_fingerprint NOT IN (SELECT fingerprint FROM log_resources)`,
+    );
+    expect(orphans).toEqual([{ c: '0' }]);
 
     child.proc.kill('SIGTERM');
     expect(await child.exited).toEqual({ code: 0, signal: null });

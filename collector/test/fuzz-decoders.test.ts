@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LOG_COLUMNS } from '../../core/src/index.ts';
+import { LOG_INSERT_COLUMN_SPECS, LOG_RESOURCE_COLUMNS, type ColumnSpec } from '../../core/src/index.ts';
 import {
+  LogResourceFingerprints,
   RowIds,
   SeriesFingerprints,
   decodeLogsJson,
@@ -52,6 +53,7 @@ function ctx(batchKey = newBatchKey(), received = 0n): DecodeContext {
     receivedLo: Number(received & 0xffffffffn),
     receivedHi: Number(received >> 32n),
     fingerprints: new SeriesFingerprints(),
+    logResources: new LogResourceFingerprints(),
   };
 }
 
@@ -498,15 +500,32 @@ class RowBinaryReader {
   }
 }
 
-function readLogRows(bytes: Buffer): Array<Record<string, unknown>> {
+function readRows(bytes: Buffer, columns: readonly ColumnSpec[]): Array<Record<string, unknown>> {
   const r = new RowBinaryReader(bytes);
   const rows: Array<Record<string, unknown>> = [];
   while (!r.done) {
     const row: Record<string, unknown> = {};
-    for (const col of LOG_COLUMNS) row[col.name] = r.value(col.type);
+    for (const col of columns) row[col.name] = r.value(col.type);
     rows.push(row);
   }
   return rows;
+}
+
+/**
+ * A logs outcome's rows, each with its resource's attributes looked up by
+ * fingerprint in the outcome's log_resources rows (as a reader joins them).
+ */
+function readLogRows(outcome: DecodeOutcome): Array<Record<string, unknown>> {
+  const resources = new Map<string, Record<string, unknown>>();
+  for (const res of readRows(outcome.tables.log_resources?.bytes ?? Buffer.alloc(0), LOG_RESOURCE_COLUMNS)) {
+    resources.set(String(res['fingerprint']), res);
+  }
+  return readRows(outcome.tables.logs?.bytes as Buffer, LOG_INSERT_COLUMN_SPECS).map((row) => {
+    const { resource_fingerprint: fp, ...rest } = row;
+    const res = resources.get(String(fp));
+    if (!res) throw new Error(`no log_resources row for fingerprint ${String(fp)}`);
+    return { ...rest, resource_keys: res['resource_keys'], resource_values: res['resource_values'] };
+  });
 }
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
@@ -768,7 +787,8 @@ describe('protobuf and JSON decode to the same rows', () => {
         expect([proto.accepted, proto.rejected]).toEqual([n, 0]);
         expect([json.accepted, json.rejected]).toEqual([n, 0]);
         expectSameBytes(proto.tables.logs?.bytes, json.tables.logs?.bytes, 'logs');
-        if (n > 0) expect(readLogRows(proto.tables.logs?.bytes as Buffer)).toEqual(expectedLogRows(req, key));
+        expectSameBytes(proto.tables.log_resources?.bytes, json.tables.log_resources?.bytes, 'log_resources');
+        if (n > 0) expect(readLogRows(proto)).toEqual(expectedLogRows(req, key));
       }),
       opts(500),
     );
@@ -831,7 +851,7 @@ describe('protobuf and JSON decode to the same rows', () => {
       decodeLogsProto(encodeLogsProto(req), ctx()),
       decodeLogsJson(logsJson(req), ctx()),
     ]) {
-      const [row] = readLogRows(outcome.tables.logs?.bytes as Buffer);
+      const [row] = readLogRows(outcome);
       expect(row?.['body']).toBe('{"__proto__":"x","constructor":1,"b":{"__proto__":true}}');
     }
   });

@@ -8,6 +8,7 @@ import { luhnValid } from '../src/redact/payment-card.ts';
 import { Redactor, type RedactionRuleConfig } from '../src/redact/redactor.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import { eventually, startTestCollector, type TestCollector } from '../../test/helpers/collector.ts';
+import { selectLogRows } from './helpers/stored-rows.ts';
 
 const all = new Redactor({ builtins: [...BUILTIN_NAMES], rules: [] });
 
@@ -596,10 +597,15 @@ async function send(c: TestCollector, format: 'json' | 'proto', body: string): P
 }
 
 async function rowWithBodyLike(t: TestDb, marker: string): Promise<Row> {
-  const query = sql`SELECT * FROM logs WHERE position(body, ${marker}) > 0`;
-  await eventually(async () => (await t.db.query(query)).length === 1, 20_000, `a row for ${marker}`);
-  const [row] = await t.db.query<Row>(query);
-  return row as Row;
+  // Every stored column, the resource's attributes (log_resources) included.
+  const where = sql`position(body, ${marker}) > 0`;
+  await eventually(
+    async () => (await selectLogRows(t.db, where)).length === 1,
+    20_000,
+    `a row for ${marker}`,
+  );
+  const [row] = await selectLogRows(t.db, where);
+  return row as unknown as Row;
 }
 
 /** Every column's value as text, arrays included: where a secret could hide. */

@@ -49,6 +49,10 @@ export {
 } from './clickhouse/local-server.ts';
 export {
   LOG_COLUMNS,
+  LOG_INSERT_COLUMNS,
+  LOG_INSERT_COLUMN_SPECS,
+  LOG_RESOURCE_COLUMNS,
+  LOG_RESOURCE_FINGERPRINT_COLUMN,
   METRIC_SERIES_COLUMNS,
   METRIC_SAMPLE_COLUMNS,
   METRIC_ROLLUP_COLUMNS,
@@ -112,6 +116,11 @@ export {
   ALERT_RULE_STATUS_COLUMNS,
   ALERT_HISTORY_DAYS,
 } from './schema/alerts.ts';
+export {
+  LOG_RESOURCES_TABLE,
+  logResourceMigrationSteps,
+  type GuardedStatement,
+} from './schema/log-resources.ts';
 export {
   MIGRATIONS,
   migrate,

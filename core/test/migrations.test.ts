@@ -43,6 +43,7 @@ describe('migrations', () => {
       'deploy_verdict_thread_replies',
       'deploy_verdict_threads',
       'deploys',
+      'log_resources',
       'logs',
       'metric_increase_1h',
       'metric_increase_1m',
@@ -68,6 +69,58 @@ describe('migrations', () => {
       expect(t.db.capabilities.lowCardinality).toBe(false);
       expect(t.db.capabilities.ttl).toBe(false);
     }
+  });
+});
+
+describe('migration 9: log resources', () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb({ migrate: false });
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  it('gives rows stored before it a fingerprint that finds their resource in log_resources', async () => {
+    const before = MIGRATIONS.filter((m) => m.version < 9);
+    await migrate(t.db, { logsDays: 7, metricsDays: 7 }, before);
+    // Two records of one resource, one of another, written in the migration-1 layout.
+    await t.db
+      .command(sql`INSERT INTO logs (id, timestamp, service_name, environment, body, resource_keys, resource_values)
+      VALUES (1, toDateTime('2026-11-20 10:00:00'), 'checkout', 'prod', 'a', ['service.name', 'k8s.pod.name'], ['checkout', 'pod-1']),
+             (2, toDateTime('2026-11-21 10:00:00'), 'checkout', 'prod', 'b', ['service.name', 'k8s.pod.name'], ['checkout', 'pod-1']),
+             (3, toDateTime('2026-11-21 11:00:00'), 'cart', 'prod', 'c', ['service.name', 'k8s.pod.name'], ['cart', 'pod-9'])`);
+    const result = await migrate(t.db, { logsDays: 7, metricsDays: 7 });
+    expect(result.applied).toEqual([9]);
+
+    const joined = await t.db.query<{ body: string; pod: string; first: string; last: string }>(
+      sql`SELECT body, pod, first, last FROM (SELECT body, resource_fingerprint AS fingerprint FROM logs)
+          ANY LEFT JOIN (SELECT fingerprint, resource_values[indexOf(resource_keys, 'k8s.pod.name')] AS pod,
+                                toString(first_seen) AS first, toString(last_seen) AS last FROM log_resources)
+          USING fingerprint ORDER BY body`,
+    );
+    expect(joined).toEqual([
+      { body: 'a', pod: 'pod-1', first: '2026-11-20 10:00:00', last: '2026-11-21 10:00:00' },
+      { body: 'b', pod: 'pod-1', first: '2026-11-20 10:00:00', last: '2026-11-21 10:00:00' },
+      { body: 'c', pod: 'pod-9', first: '2026-11-21 11:00:00', last: '2026-11-21 11:00:00' },
+    ]);
+    // A row written since gives its own fingerprint and leaves the arrays empty.
+    await t.db.command(
+      sql`INSERT INTO logs (id, timestamp, service_name, resource_fingerprint) VALUES (4, now(), 'cart', 42)`,
+    );
+    const fresh = await t.db.query<{ fp: string; n: string }>(
+      sql`SELECT toString(resource_fingerprint) AS fp, toString(length(resource_keys)) AS n FROM logs WHERE id = 4`,
+    );
+    expect(fresh).toEqual([{ fp: '42', n: '0' }]);
+  });
+
+  it('is skipped, not failed, when its column already exists (a concurrent or repeated run)', async () => {
+    const again = await migrate(
+      t.db,
+      { logsDays: 7, metricsDays: 7 },
+      MIGRATIONS.filter((m) => m.version === 9).map((m) => ({ ...m, version: 99 })),
+    );
+    expect(again.applied).toEqual([99]);
   });
 });
 

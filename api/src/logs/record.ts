@@ -2,7 +2,8 @@ import { int, sql, type Db } from '@obshub/core';
 import { maySee, scopeCondition, type Principal } from '../access/principal.ts';
 import { ApiErrors } from '../errors.ts';
 import { decodeRecordId } from './record-id.ts';
-import { RECORD_COLUMNS, toRecord, type RecordRow } from './rows.ts';
+import { RECORD_COLUMNS, type RecordRow } from './rows.ts';
+import { fetchResources, recordsOf, withResources } from './resources.ts';
 import { runQuery } from '../common/run-query.ts';
 import type { LogRecord } from './schemas.ts';
 
@@ -17,6 +18,13 @@ export async function getRecord(
   id: string,
   signal?: AbortSignal,
 ): Promise<LogRecord> {
+  const row = await findRow(db, principal, id, signal);
+  const { records } = await recordsOf(db, [row], signal);
+  return records[0] as LogRecord;
+}
+
+/** The record's row (without its resource), or "not found". */
+async function findRow(db: Db, principal: Principal, id: string, signal?: AbortSignal): Promise<RecordRow> {
   const key = decodeRecordId(id);
   const seconds = Number(BigInt(key.timeUnixNano) / 1_000_000_000n);
   const { rows } = await runQuery<RecordRow>(
@@ -31,7 +39,7 @@ export async function getRecord(
   const row = rows[0];
   if (!row || !maySee(principal, row.service_name, row.environment))
     throw new ApiErrors.NOT_FOUND('log record');
-  return toRecord(row);
+  return row;
 }
 
 export async function recordContext(
@@ -41,13 +49,13 @@ export async function recordContext(
   p: { before: number; after: number },
   signal?: AbortSignal,
 ) {
-  const record = await getRecord(db, principal, id, signal);
-  const t = BigInt(record.timeUnixNano);
+  const row = await findRow(db, principal, id, signal);
+  const t = BigInt(row.t);
   const seconds = Number(t / 1_000_000_000n);
   const recId = BigInt(decodeRecordId(id).id);
-  const same = record.instance
-    ? sql`service_name = ${record.service} AND service_instance_id = ${record.instance}`
-    : sql`service_name = ${record.service} AND host_name = ${record.host} AND environment = ${record.environment}`;
+  const same = row.service_instance_id
+    ? sql`service_name = ${row.service_name} AND service_instance_id = ${row.service_instance_id}`
+    : sql`service_name = ${row.service_name} AND host_name = ${row.host_name} AND environment = ${row.environment}`;
   // One hour either side bounds the read; context further away is rarely what anyone wants.
   const [before, after] = await Promise.all([
     runQuery<RecordRow>(
@@ -69,5 +77,15 @@ export async function recordContext(
       signal,
     ),
   ]);
-  return { record, before: before.rows.map(toRecord), after: after.rows.map(toRecord) };
+  // One resource lookup for the record and its context.
+  const { resources } = await fetchResources(
+    db,
+    [row, ...before.rows, ...after.rows].map((r) => r.resource_fp),
+    signal,
+  );
+  return {
+    record: withResources([row], resources)[0] as LogRecord,
+    before: withResources(before.rows, resources),
+    after: withResources(after.rows, resources),
+  };
 }

@@ -26,8 +26,8 @@ export const RECORD_COLUMNS: SqlFragment = trusted(
     'flags',
     'attr_keys',
     'attr_values',
-    'resource_keys',
-    'resource_values',
+    // The resource's attributes live in log_resources (resources.ts), never in logs' arrays.
+    'toString(resource_fingerprint) AS resource_fp',
   ].join(', '),
 );
 
@@ -52,11 +52,11 @@ export interface RecordRow {
   flags: number;
   attr_keys: string[];
   attr_values: string[];
-  resource_keys: string[];
-  resource_values: string[];
+  /** UInt64 as text; its attributes come from log_resources (fetchResources). */
+  resource_fp: string;
 }
 
-function zip(keys: string[], values: string[]): Record<string, string> {
+export function zip(keys: readonly string[], values: readonly string[]): Record<string, string> {
   // A null-prototype object: attribute names such as "__proto__" stay plain keys.
   const out = Object.create(null) as Record<string, string>;
   keys.forEach((k, i) => {
@@ -65,7 +65,8 @@ function zip(keys: string[], values: string[]): Record<string, string> {
   return out;
 }
 
-export function toRecord(row: RecordRow): LogRecord {
+/** A row as the API answers it, with its resource's attributes (from fetchResources; {} when unknown). */
+export function toRecord(row: RecordRow, resource: Record<string, string>): LogRecord {
   return {
     id: encodeRecordId({ timeUnixNano: row.t, id: row.record_id, service: row.service_name }),
     timestamp: nanosToIso(row.t),
@@ -87,6 +88,6 @@ export function toRecord(row: RecordRow): LogRecord {
     scopeVersion: row.scope_version,
     flags: Number(row.flags),
     attributes: zip(row.attr_keys, row.attr_values),
-    resource: zip(row.resource_keys, row.resource_values),
+    resource,
   };
 }

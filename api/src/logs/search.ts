@@ -2,7 +2,8 @@ import { int, sql, trusted, type Db } from '@obshub/core';
 import type { Principal } from '../access/principal.ts';
 import { ApiErrors } from '../errors.ts';
 import { baseWhere } from './filters.ts';
-import { RECORD_COLUMNS, toRecord, type RecordRow } from './rows.ts';
+import { RECORD_COLUMNS, type RecordRow } from './rows.ts';
+import { recordsOf } from './resources.ts';
 import { runQuery } from '../common/run-query.ts';
 import type { LogRecord } from './schemas.ts';
 import { parseRange } from '../common/time-range.ts';
@@ -63,12 +64,17 @@ export async function searchLogs(db: Db, principal: Principal, p: SearchParams, 
   );
   const page = rows.slice(0, p.limit);
   const last = page[page.length - 1];
-  const records: LogRecord[] = page.map(toRecord);
+  const resolved = await recordsOf(db, page, signal);
+  const records: LogRecord[] = resolved.records;
   return {
     records,
     nextCursor: rows.length > p.limit && last ? encodeCursor({ t: last.t, i: last.record_id }) : null,
     from: new Date(range.fromMs).toISOString(),
     to: new Date(range.toMs).toISOString(),
-    stats,
+    stats: {
+      readRows: stats.readRows + resolved.stats.readRows,
+      readBytes: stats.readBytes + resolved.stats.readBytes,
+      elapsedMs: stats.elapsedMs + resolved.stats.elapsedMs,
+    },
   };
 }

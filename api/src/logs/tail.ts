@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type Db } from '@obshub/core';
 import { scopeCondition, type Principal } from '../access/principal.ts';
 import { compileSearch } from '../query/index.ts';
-import { RECORD_COLUMNS, toRecord, type RecordRow } from './rows.ts';
+import { RECORD_COLUMNS, type RecordRow } from './rows.ts';
+import { ResourceCache, withResources } from './resources.ts';
 import { runQuery } from '../common/run-query.ts';
 
 export interface TailOptions {
@@ -31,6 +32,7 @@ export function tailLogs(
   const condition = compileSearch(q); // a bad query is a 400 before the stream starts
   const controller = new AbortController();
   const seen = new Map<string, number>();
+  const resources = new ResourceCache();
   let first = true;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
@@ -63,11 +65,21 @@ export function tailLogs(
       controller.signal,
     );
     const nowSec = Date.now() / 1000;
-    for (const row of rows) {
-      const key = `${row.record_id}.${row.t}`;
-      if (seen.has(key)) continue;
-      seen.set(key, nowSec);
-      if (!first) res.write(`event: record\ndata: ${JSON.stringify(toRecord(row))}\n\n`);
+    const fresh = rows.filter((row) => !seen.has(`${row.record_id}.${row.t}`));
+    // One resource lookup per batch, for the fingerprints this stream has not seen yet;
+    // records are marked as sent only once it answered, so a failed lookup is retried.
+    const known = first
+      ? new Map<string, Record<string, string>>()
+      : await resources.resolve(
+          db,
+          fresh.map((r) => r.resource_fp),
+          controller.signal,
+        );
+    for (const row of fresh) seen.set(`${row.record_id}.${row.t}`, nowSec);
+    if (!first) {
+      for (const record of withResources(fresh, known)) {
+        res.write(`event: record\ndata: ${JSON.stringify(record)}\n\n`);
+      }
     }
     first = false;
     for (const [key, at] of seen) if (nowSec - at > opts.lateArrivalSeconds * 2) seen.delete(key);

@@ -9,7 +9,8 @@ import { parseQuery } from './parse.ts';
  * value reaches the SQL through core's `sql` template (quoted and escaped);
  * column names through ident(); only fixed text of this file through trusted().
  * Only functions that ClickHouse 18.16 has: positionCaseInsensitiveUTF8,
- * lowerUTF8, LIKE, arrayExists with a lambda, has, toString.
+ * lowerUTF8, LIKE, arrayExists with a lambda, has, toString. Resource
+ * attributes are looked up in log_resources by fingerprint (resourceWhere).
  *
  * Every fragment returned is parenthesised, so the result can be combined with
  * AND, OR or NOT by the caller without precedence surprises.
@@ -41,6 +42,7 @@ const COMPARISON_TEXT: Readonly<Record<CompareOp, string>> = {
 const BODY = ident('body');
 const ATTR = { keys: ident('attr_keys'), values: ident('attr_values') };
 const ATTR_NUM = { keys: ident('attr_num_keys'), values: ident('attr_num_values') };
+/** log_resources' arrays: the resource's attributes are read there, never from logs (docs/schema.md#log-resources). */
 const RESOURCE = { keys: ident('resource_keys'), values: ident('resource_values') };
 
 const SEVERITY_LIST = `${Object.keys(SEVERITY_NAMES).join(', ')} or a number 1-24`;
@@ -94,7 +96,7 @@ function compileExists(node: ExistsNode): SqlFragment {
   const field = resolveField(node.field);
   switch (field.kind) {
     case 'attribute':
-      return sql`(has(${ATTR.keys}, ${field.name}) OR has(${RESOURCE.keys}, ${field.name}))`;
+      return sql`(has(${ATTR.keys}, ${field.name}) OR ${resourceWhere(sql`has(${RESOURCE.keys}, ${field.name})`)})`;
     case 'severity':
     case 'status':
       return sql`(${ident(field.column)} != 0)`;
@@ -192,6 +194,19 @@ function statusMatch(node: MatchNode, column: LogColumn): SqlFragment {
   }
 }
 
+/**
+ * The record's resource satisfies `cond` (over log_resources' columns). GLOBAL
+ * IN, since the cluster variant's tables are Distributed, where a plain IN
+ * with a subquery is refused; duplicate log_resources rows of a fingerprint
+ * (refreshes, unmerged parts) are harmless in an IN list. Never a condition
+ * on logs' own resource arrays: rows written by the collector leave them
+ * empty, and 18.16 cannot read the DEFAULT resource_fingerprint of an old part
+ * in a WHERE that also reads them.
+ */
+function resourceWhere(cond: SqlFragment): SqlFragment {
+  return sql`${ident('resource_fingerprint')} GLOBAL IN (SELECT ${ident('fingerprint')} FROM ${ident('log_resources')} WHERE ${cond})`;
+}
+
 /** Some attribute named `name` in (keys, values) satisfies `cond` (over the lambda's `v`). */
 function anyAttribute(
   arrays: { keys: SqlFragment; values: SqlFragment },
@@ -203,15 +218,15 @@ function anyAttribute(
 
 /**
  * Attributes: text matches look in the record's and the resource's attributes
- * (every attribute keeps its text form); numeric comparisons in the record's
- * numeric attributes. An equality with a number also matches the numeric
+ * (every attribute keeps its text form; the resource's are in log_resources);
+ * numeric comparisons in the record's numeric attributes. An equality with a number also matches the numeric
  * form, so latency_ms:1.50 finds a double attribute stored as 1.5.
  */
 function attributeMatch(node: MatchNode): SqlFragment {
   const name = node.field;
   if (node.op === 'eq') {
     const cond = node.wildcard ? sql`v LIKE ${likePattern(node.value)}` : sql`v = ${node.value}`;
-    const parts = [anyAttribute(ATTR, name, cond), anyAttribute(RESOURCE, name, cond)];
+    const parts = [anyAttribute(ATTR, name, cond), resourceWhere(anyAttribute(RESOURCE, name, cond))];
     const n = node.wildcard || node.quoted ? undefined : parseNumber(node.value);
     if (n !== undefined) parts.push(anyAttribute(ATTR_NUM, name, sql`v = ${n}`));
     return sql`(${join(parts, ' OR ')})`;

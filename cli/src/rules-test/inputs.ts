@@ -1,11 +1,7 @@
+import type { Db } from '@obshub/core';
 import {
-  LOG_COLUMNS,
-  METRIC_SAMPLE_COLUMNS,
-  METRIC_SERIES_COLUMNS,
-  columnNames,
-  type Db,
-} from '@obshub/core';
-import {
+  INSERT_COLUMNS,
+  LogResourceFingerprints,
   RowIds,
   SeriesFingerprints,
   decodeLogsJson,
@@ -27,12 +23,6 @@ import { expandValues } from './values.ts';
  * points of one step are one payload "received" at that step's time, so the
  * series rows carry the simulated time too.
  */
-const COLUMNS: Record<TableName, string[]> = {
-  logs: columnNames(LOG_COLUMNS),
-  metric_samples: columnNames(METRIC_SAMPLE_COLUMNS),
-  metric_series: columnNames(METRIC_SERIES_COLUMNS),
-};
-
 type Attrs = Readonly<Record<string, string | number | boolean>>;
 
 const ns = (ms: number): string => (BigInt(Math.round(ms)) * 1_000_000n).toString();
@@ -59,13 +49,14 @@ function context(receivedMs: number, fingerprints: SeriesFingerprints): DecodeCo
     receivedLo: Number(received & 0xffffffffn),
     receivedHi: Number(received >> 32n),
     fingerprints,
+    logResources: new LogResourceFingerprints(),
   };
 }
 
 async function store(db: Db, outcome: DecodeOutcome): Promise<void> {
   if (outcome.rejected > 0) throw new Error(`input rejected: ${outcome.errorMessage}`);
   for (const [table, rows] of Object.entries(outcome.tables) as Array<[TableName, { bytes: Buffer }]>) {
-    await db.insertRowBinary(table, COLUMNS[table], rows.bytes);
+    await db.insertRowBinary(table, INSERT_COLUMNS[table], rows.bytes);
   }
 }
 

@@ -1,8 +1,10 @@
 import { jsonAnyValue, jsonAttributes, type AnyValueResult } from './attributes.ts';
 import type { DecodeContext, DecodeOutcome } from './decoded.ts';
-import { Rejections } from './decoded.ts';
+import { Rejections, logsOutcome } from './decoded.ts';
 import { asArray, asObject, field, optHexId, optInt, optNanos, optString } from './json-fields.ts';
+import { LogResourceRows } from './log-resources.ts';
 import { LogRecordScratch, encodeLogRow, validateLogRecord } from './log-row.ts';
+import { nanosToSeconds } from './nanos.ts';
 import { invalid } from './reader.ts';
 import { encodeLogPrefix, jsonResource, jsonScope } from './resource.ts';
 import { RowWriter } from './row-writer.ts';
@@ -19,6 +21,7 @@ export function decodeLogsJson(body: unknown, ctx: DecodeContext): DecodeOutcome
   const rec = new LogRecordScratch();
   const rejections = new Rejections();
   const any: AnyValueResult = { text: '', num: undefined };
+  const resources = new LogResourceRows(ctx.logResources, nanosToSeconds(ctx.receivedLo, ctx.receivedHi));
   let rows = 0;
   let minTs = Infinity;
   let maxTs = -Infinity;
@@ -31,9 +34,11 @@ export function decodeLogsJson(body: unknown, ctx: DecodeContext): DecodeOutcome
       ctx.redactor,
     );
     ctx.sighted?.(resource);
+    const fingerprint = resources.ref(resource);
+    const rowsBefore = rows;
     for (const sl of asArray(field(resourceLogs, 'scopeLogs', 'scope_logs'), 'scopeLogs')) {
       const scopeLogs = asObject(sl, 'scopeLogs[]');
-      const prefix = encodeLogPrefix(resource, jsonScope(scopeLogs['scope']));
+      const prefix = encodeLogPrefix(resource, jsonScope(scopeLogs['scope']), fingerprint);
       for (const lr of asArray(field(scopeLogs, 'logRecords', 'log_records'), 'logRecords')) {
         rec.reset();
         try {
@@ -79,13 +84,9 @@ export function decodeLogsJson(body: unknown, ctx: DecodeContext): DecodeOutcome
         if (ts > maxTs) maxTs = ts;
       }
     }
+    if (rows > rowsBefore) resources.used(resource, fingerprint);
   }
-  return {
-    tables: rows > 0 ? { logs: { bytes: w.take(), rows, minTs, maxTs } } : {},
-    accepted: rows,
-    rejected: rejections.count,
-    errorMessage: rejections.message(),
-  };
+  return logsOutcome(rows > 0 ? { bytes: w.take(), rows, minTs, maxTs } : undefined, resources, rejections);
 }
 
 /** Enums may arrive by name in JSON (SEVERITY_NUMBER_ERROR); the spec says integers, but be lenient. */

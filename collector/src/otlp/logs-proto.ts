@@ -1,8 +1,10 @@
 import { AttributeLimitError, readAnyValue, readKeyValue, type AnyValueResult } from './attributes.ts';
 import type { DecodeContext, DecodeOutcome } from './decoded.ts';
-import { Rejections } from './decoded.ts';
+import { Rejections, logsOutcome } from './decoded.ts';
 import { ExportRequest, LogRecord, ResourceItems, ScopeItems, WIRE } from './fields.ts';
+import { LogResourceRows, type LogResourceRef } from './log-resources.ts';
 import { LogRecordScratch, encodeLogRow, validateLogRecord } from './log-row.ts';
+import { nanosToSeconds } from './nanos.ts';
 import { createReader, decodeGuard, nestedEnd, readString, type Reader } from './reader.ts';
 import { encodeLogPrefix, readResource, readScope, type ResourceInfo, type ScopeInfo } from './resource.ts';
 import { RowWriter } from './row-writer.ts';
@@ -54,11 +56,15 @@ function releaseWriter(w: RowWriter): void {
 export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome {
   return decodeGuard('ExportLogsServiceRequest', () => {
     const r = createReader(buf);
-    const w = acquireWriter(4096 + Math.ceil(buf.length * 1.5));
     const ids = ctx.ids('logs');
+    const sizeHint = 4096 + Math.ceil(buf.length * 1.6);
+    // Straight into the batch's memory when it has room; else a scratch writer, copied out.
+    const direct = ctx.writer?.('logs', sizeHint);
+    const w = direct ?? acquireWriter(sizeHint);
     const rec = new LogRecordScratch();
     const rejections = new Rejections();
     const any: AnyValueResult = { text: '', num: undefined };
+    const resources = new LogResourceRows(ctx.logResources, nanosToSeconds(ctx.receivedLo, ctx.receivedHi));
     let rows = 0;
     let minTs = Infinity;
     let maxTs = -Infinity;
@@ -147,7 +153,7 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
       if (ts > maxTs) maxTs = ts;
     };
 
-    const readScopeLogs = (end: number, resource: ResourceInfo): void => {
+    const readScopeLogs = (end: number, resource: ResourceInfo, fingerprint: LogResourceRef): void => {
       let scope = EMPTY_SCOPE;
       const records: number[] = [];
       // Two passes: the scope may follow its records on the wire.
@@ -164,7 +170,7 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
           r.pos = recEnd;
         } else r.skipType(wt);
       }
-      const prefix = encodeLogPrefix(resource, scope);
+      const prefix = encodeLogPrefix(resource, scope, fingerprint);
       for (let i = 0; i < records.length; i += 2) {
         r.pos = records[i] as number;
         readRecord(records[i + 1] as number, prefix);
@@ -195,10 +201,13 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
       }
       const res = resource ?? readResource(createReader(Buffer.alloc(0)), 0, ctx.limits);
       ctx.sighted?.(res);
+      const fingerprint = resources.ref(res);
+      const rowsBefore = rows;
       for (let i = 0; i < scopes.length; i += 2) {
         r.pos = scopes[i] as number;
-        readScopeLogs(scopes[i + 1] as number, res);
+        readScopeLogs(scopes[i + 1] as number, res, fingerprint);
       }
+      if (rows > rowsBefore) resources.used(res, fingerprint);
       r.pos = end;
     };
 
@@ -209,14 +218,9 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
         readResourceLogs(end);
       } else r.skipType(tag & 7);
     }
-    const tables = rows > 0 ? { logs: { bytes: w.take(), rows, minTs, maxTs } } : {};
-    releaseWriter(w);
-    return {
-      tables,
-      accepted: rows,
-      rejected: rejections.count,
-      errorMessage: rejections.message(),
-    };
+    const logs = rows > 0 ? { bytes: direct ? w.view() : w.take(), rows, minTs, maxTs } : undefined;
+    if (!direct) releaseWriter(w);
+    return logsOutcome(logs, resources, rejections);
   });
 }
 

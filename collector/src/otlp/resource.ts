@@ -8,6 +8,7 @@ import {
 import type { Redactor } from '../redact/redactor.ts';
 import { Resource, Scope, WIRE } from './fields.ts';
 import { invalid, nestedEnd, readString, type Reader } from './reader.ts';
+import type { LogResourceRef } from './log-resources.ts';
 import { RowWriter } from './row-writer.ts';
 
 /** What the hub promotes from resource attributes to columns. */
@@ -97,9 +98,10 @@ export function jsonScope(value: unknown): ScopeInfo {
 
 /**
  * The resource-and-scope columns of a log row, encoded once per (resource, scope)
- * and copied to each record: service_name … resource_values in LOG_COLUMNS order.
+ * and copied to each record: service_name … scope_version, resource_fingerprint
+ * in LOG_INSERT_COLUMNS order.
  */
-export function encodeLogPrefix(res: ResourceInfo, scope: ScopeInfo): Buffer {
+export function encodeLogPrefix(res: ResourceInfo, scope: ScopeInfo, fingerprint: LogResourceRef): Buffer {
   const w = new RowWriter(256);
   w.string(res.serviceName);
   w.string(res.serviceVersion);
@@ -109,7 +111,6 @@ export function encodeLogPrefix(res: ResourceInfo, scope: ScopeInfo): Buffer {
   w.string(res.hostName);
   w.string(scope.name);
   w.string(scope.version);
-  w.stringArray(res.attrs.keys, res.attrs.count);
-  w.stringArray(res.attrs.values, res.attrs.count);
+  w.u64Parts(fingerprint.lo, fingerprint.hi);
   return w.take();
 }

@@ -6,17 +6,31 @@
 export class RowWriter {
   buf: Buffer;
   pos = 0;
+  /** Where this writer's rows begin in buf (0, except for a writer over shared memory: at()). */
+  start = 0;
 
   constructor(initialBytes = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
+  /** A writer that appends to `buf` from `start` on; if it outgrows buf, it moves its own rows to a new buffer. */
+  static at(buf: Buffer, start: number): RowWriter {
+    const w = new RowWriter(0);
+    w.buf = buf;
+    w.pos = start;
+    w.start = start;
+    return w;
+  }
+
   private grow(need: number): void {
-    let size = this.buf.length * 2;
-    while (size < this.pos + need) size *= 2;
+    const used = this.pos - this.start;
+    let size = Math.max(1024, used * 2);
+    while (size < used + need) size *= 2;
     const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
+    this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
+    this.start = 0;
+    this.pos = used;
   }
 
   ensure(n: number): void {
@@ -133,8 +147,13 @@ export class RowWriter {
 
   /** A copy of what was written (the writer can then be reused). */
   take(): Buffer {
-    const out = Buffer.from(this.buf.subarray(0, this.pos));
-    this.pos = 0;
+    const out = Buffer.from(this.buf.subarray(this.start, this.pos));
+    this.pos = this.start;
     return out;
+  }
+
+  /** What was written, without a copy: valid while nothing else writes to that memory. */
+  view(): Buffer {
+    return this.buf.subarray(this.start, this.pos);
   }
 }

@@ -1,5 +1,6 @@
 import type { TableName } from '../otlp/decoded.ts';
 import { RowIds } from '../otlp/ids.ts';
+import type { RowArena } from './row-arena.ts';
 import type { WalFile } from './wal.ts';
 
 /**
@@ -17,6 +18,8 @@ export class Batch {
   attempts = 0;
   sealed = false;
   readonly openedAt = Date.now();
+  /** Memory that requests decode their rows into (live batches of tables that use one). */
+  arena: RowArena | undefined;
 
   constructor(
     readonly table: TableName,
@@ -60,7 +63,8 @@ export class Batch {
     });
   }
 
-  body(): Buffer {
-    return this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.bytes);
+  /** The rows to insert: the chunks themselves, sent one after another (no concatenated copy). */
+  body(): readonly Buffer[] {
+    return this.chunks;
   }
 }

@@ -1,18 +1,13 @@
 import { unlink } from 'node:fs/promises';
 import { metrics } from '@opentelemetry/api';
-import {
-  LOG_COLUMNS,
-  METRIC_SAMPLE_COLUMNS,
-  METRIC_SERIES_COLUMNS,
-  columnNames,
-  isRetryableDbError,
-  type Db,
-  type Logger,
-} from '@obshub/core';
+import { isRetryableDbError, type Db, type Logger } from '@obshub/core';
 import { CollectorErrors } from '../errors.ts';
 import type { DecodeOutcome, TableName } from '../otlp/decoded.ts';
 import { newBatchKey, MAX_ROWS_PER_BATCH, type RowIds } from '../otlp/ids.ts';
 import { Batch } from './batch.ts';
+import { INSERT_COLUMNS } from './insert-columns.ts';
+import { ArenaPool } from './row-arena.ts';
+import type { RowWriter } from '../otlp/row-writer.ts';
 import { reconcileBatch } from './reconcile.ts';
 import { WalFile, recoverWal } from './wal.ts';
 
@@ -29,11 +24,8 @@ export interface PipelineOptions {
   maxBodyBytes: number;
 }
 
-const COLUMNS: Record<TableName, string[]> = {
-  logs: columnNames(LOG_COLUMNS),
-  metric_samples: columnNames(METRIC_SAMPLE_COLUMNS),
-  metric_series: columnNames(METRIC_SERIES_COLUMNS),
-};
+/** Room in a batch's arena beyond flushBytes: the last request before it seals. */
+const ARENA_SLACK_BYTES = 4 * 1024 * 1024;
 
 export interface PipelineStats {
   pendingBytes: number;
@@ -64,7 +56,12 @@ export class IngestPipeline {
   private lastInsertError = '';
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
-  private readonly insertedRows: Record<TableName, number> = { logs: 0, metric_samples: 0, metric_series: 0 };
+  private readonly insertedRows: Record<TableName, number> = {
+    logs: 0,
+    log_resources: 0,
+    metric_samples: 0,
+    metric_series: 0,
+  };
   private readonly meter = metrics.getMeter('hub-collector');
   private readonly insertCounter = this.meter.createCounter('hub.collector.inserted_rows', {
     description: 'Rows inserted into ClickHouse',
@@ -73,11 +70,15 @@ export class IngestPipeline {
     description: 'Failed INSERT attempts (retried)',
   });
 
+  /** Batch memory: a batch seals past flushBytes, so an arena holds that plus a request's worth. */
+  private readonly arenas: ArenaPool;
+
   constructor(
     private readonly db: Db,
     private readonly options: PipelineOptions,
     private readonly log: Logger,
   ) {
+    this.arenas = new ArenaPool(options.flushBytes + ARENA_SLACK_BYTES);
     this.meter
       .createObservableGauge('hub.collector.pending_bytes', {
         description: 'Acknowledged bytes not yet inserted',
@@ -137,6 +138,17 @@ export class IngestPipeline {
   }
 
   /**
+   * A writer into the open batch's memory with at least sizeHint bytes free, for
+   * the rows of the request being decoded (with ids() of this same tick); undefined
+   * when the batch has no room left: the decoder then uses its own buffer.
+   */
+  writer(table: TableName, sizeHint: number): RowWriter | undefined {
+    const batch = this.openBatch(table);
+    batch.arena ??= this.arenas.take();
+    return batch.arena.writer(sizeHint);
+  }
+
+  /**
    * The open batch of a table. Only ids() checks capacity: commit() must append to
    * the very batch whose ids the decoder used, which ids() opened in this tick.
    */
@@ -165,6 +177,7 @@ export class IngestPipeline {
       const rows = outcome.tables[table];
       if (!rows || rows.rows === 0) continue;
       const batch = this.openBatch(table);
+      batch.arena?.claim(rows.bytes);
       durable.push(
         batch.append(rows.bytes, rows.rows, rows.minTs, rows.maxTs).catch((err: unknown) => {
           // Withdrawn from the batch (never acknowledged): no longer pending.
@@ -241,7 +254,7 @@ export class IngestPipeline {
             batch.attempts > 0 || batch.recovered ? await reconcileBatch(this.db, batch) : 'absent';
           if (outcome !== 'present') {
             batch.attempts++;
-            await this.db.insertRowBinary(batch.table, COLUMNS[batch.table], batch.body());
+            await this.db.insertRowBinary(batch.table, INSERT_COLUMNS[batch.table], batch.body());
           }
           this.storageAvailable = true;
           this.insertedRows[batch.table] += batch.rows;
@@ -264,6 +277,9 @@ export class IngestPipeline {
         }
       }
     }
+    // Inserted, and the WAL closed: nothing reads the chunks (views of the arena) any more.
+    if (batch.arena) this.arenas.give(batch.arena);
+    batch.arena = undefined;
     const walFile = batch.walPath;
     if (walFile) await unlink(walFile).catch(() => undefined);
     this.pendingBytes -= batch.bytes;

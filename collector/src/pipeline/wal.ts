@@ -1,7 +1,7 @@
 import { open, readFile, readdir, unlink, mkdir, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { TableName } from '../otlp/decoded.ts';
+import { TABLE_NAMES, type TableName } from '../otlp/decoded.ts';
 
 /**
  * Write-ahead log: one file per batch, named `<table>.<batch key hex>.wal`.
@@ -12,7 +12,7 @@ import type { TableName } from '../otlp/decoded.ts';
  * Entry: u32 payload length, u32 rows, u32 CRC-32 of payload, u32 minTs, u32 maxTs, payload.
  */
 const HEADER_BYTES = 20;
-const TABLES: readonly TableName[] = ['logs', 'metric_samples', 'metric_series'];
+const WAL_FILE = new RegExp(`^(${TABLE_NAMES.join('|')})\\.([0-9a-f]{10})\\.wal$`);
 
 interface PendingAppend {
   buffers: Buffer[];
@@ -154,7 +154,7 @@ export interface RecoveredBatch {
 
 /** Reads one WAL file, stopping at the first incomplete or corrupt entry. */
 export async function readWalFile(file: string): Promise<RecoveredBatch | undefined> {
-  const match = /^(logs|metric_samples|metric_series)\.([0-9a-f]{10})\.wal$/.exec(path.basename(file));
+  const match = WAL_FILE.exec(path.basename(file));
   if (!match) return undefined;
   const data = await readFile(file);
   const batch: RecoveredBatch = {
@@ -197,5 +197,5 @@ export async function recoverWal(dir: string): Promise<RecoveredBatch[]> {
     const batch = await readWalFile(path.join(dir, name));
     if (batch) out.push(batch);
   }
-  return out.sort((a, b) => TABLES.indexOf(a.table) - TABLES.indexOf(b.table));
+  return out.sort((a, b) => TABLE_NAMES.indexOf(a.table) - TABLE_NAMES.indexOf(b.table));
 }

@@ -68,6 +68,7 @@ export function faultyDb(real: Db, url: string): FaultyDb {
       const fault = table === 'logs' ? planned.shift() : undefined;
       if (!fault) return real.insertRowBinary(table, columns, body);
       applied.push(fault);
+      body = Buffer.isBuffer(body) ? body : Buffer.concat(body);
       // Every row starts with its UInt64 id; all rows of a batch share the key in the high 40 bits.
       const firstId = (body.readBigUInt64LE(0) >> 24n) << 24n;
       const lastId = firstId + (1n << 24n) - 1n;

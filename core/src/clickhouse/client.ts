@@ -35,7 +35,8 @@ export interface Db {
   ): Promise<{ rows: T[]; stats: QueryStats }>;
   command(q: SqlFragment, options?: QueryOptions): Promise<void>;
   /** INSERT INTO table (columns) FORMAT RowBinary with the given bytes. */
-  insertRowBinary(table: string, columns: readonly string[], body: Buffer): Promise<void>;
+  /** RowBinary rows, as one buffer or as consecutive chunks sent without concatenating them. */
+  insertRowBinary(table: string, columns: readonly string[], body: Buffer | readonly Buffer[]): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -82,10 +83,13 @@ function postRaw(
   url: URL,
   agent: http.Agent,
   auth: string,
-  body: Buffer,
+  body: Buffer | readonly Buffer[],
   timeoutMs: number,
 ): Promise<{ status: number; text: string }> {
   const mod = url.protocol === 'https:' ? https : http;
+  const chunks: readonly Buffer[] = Buffer.isBuffer(body) ? [body] : body;
+  let length = 0;
+  for (const c of chunks) length += c.length;
   return new Promise((resolve, reject) => {
     const req = mod.request(
       url,
@@ -93,7 +97,7 @@ function postRaw(
         method: 'POST',
         agent,
         headers: {
-          'Content-Length': body.length,
+          'Content-Length': length,
           Authorization: auth,
           'Content-Type': 'application/octet-stream',
         },
@@ -110,7 +114,10 @@ function postRaw(
     );
     req.on('timeout', () => req.destroy(Object.assign(new Error('Timeout error'), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
-    req.end(body);
+    // The chunks as they are (a batch's requests): no concatenated copy of the whole body.
+    req.cork();
+    for (const c of chunks) req.write(c);
+    req.end();
   });
 }
 
@@ -178,7 +185,11 @@ class ClickHouseDb implements Db {
     }
   }
 
-  async insertRowBinary(table: string, columns: readonly string[], body: Buffer): Promise<void> {
+  async insertRowBinary(
+    table: string,
+    columns: readonly string[],
+    body: Buffer | readonly Buffer[],
+  ): Promise<void> {
     const url = new URL(this.base.toString());
     url.searchParams.set('database', this.database);
     url.searchParams.set('query', `INSERT INTO ${table} (${columns.join(', ')}) FORMAT RowBinary`);

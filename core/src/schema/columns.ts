@@ -54,8 +54,45 @@ export const LOG_COLUMNS = [
   { name: 'host_name', type: 'String', lowCardinality: true },
   { name: 'scope_name', type: 'String', lowCardinality: true },
   { name: 'scope_version', type: 'String', lowCardinality: true },
+  // Legacy (migration 1): rows written since migration 9 leave these empty and
+  // point to log_resources by resource_fingerprint instead.
   { name: 'resource_keys', type: 'Array(String)', codec: 'ZSTD(1)' },
   { name: 'resource_values', type: 'Array(String)', codec: 'ZSTD(1)' },
+] as const satisfies readonly ColumnSpec[];
+
+/**
+ * The logs column added by migration 9: the fingerprint of the record's resource
+ * in log_resources. Rows written before it compute it from their own resource
+ * arrays (a DEFAULT expression), which migration 9 also copied to log_resources.
+ */
+export const LOG_RESOURCE_FINGERPRINT_COLUMN = {
+  name: 'resource_fingerprint',
+  type: 'UInt64',
+  defaultExpression: 'sipHash64(resource_keys, resource_values)',
+} as const;
+
+/**
+ * The log columns the collector writes, in RowBinary order: the record's, then
+ * the resource-and-scope prefix, which ends with the resource fingerprint
+ * instead of the resource's attributes (those are written once per resource,
+ * to log_resources).
+ */
+export const LOG_INSERT_COLUMN_SPECS: readonly ColumnSpec[] = [
+  ...LOG_COLUMNS.filter((c) => c.name !== 'resource_keys' && c.name !== 'resource_values'),
+  { name: LOG_RESOURCE_FINGERPRINT_COLUMN.name, type: LOG_RESOURCE_FINGERPRINT_COLUMN.type },
+];
+
+export const LOG_INSERT_COLUMNS: readonly string[] = LOG_INSERT_COLUMN_SPECS.map((c) => c.name);
+
+/** log_resources: a log resource's attributes, once per fingerprint and refresh. */
+export const LOG_RESOURCE_COLUMNS = [
+  { name: 'fingerprint', type: 'UInt64' },
+  { name: 'service_name', type: 'String', lowCardinality: true },
+  { name: 'environment', type: 'String', lowCardinality: true },
+  { name: 'resource_keys', type: 'Array(String)' },
+  { name: 'resource_values', type: 'Array(String)' },
+  { name: 'first_seen', type: 'DateTime' },
+  { name: 'last_seen', type: 'DateTime' },
 ] as const satisfies readonly ColumnSpec[];
 
 export const METRIC_SERIES_COLUMNS = [

@@ -23,6 +23,7 @@ import { VERIFICATIONS_TABLE } from './verifications.ts';
 import { NOTIFICATION_TABLES } from './notifications.ts';
 import { INCREASE_TABLES, narrowRollupViewStatements } from './increases.ts';
 import { VERDICT_THREAD_TABLES } from './verdict-threads.ts';
+import { logResourceMigrationSteps, type GuardedStatement } from './log-resources.ts';
 
 /**
  * Versioned migrations. Each is idempotent (IF NOT EXISTS), is recorded in
@@ -32,7 +33,7 @@ import { VERDICT_THREAD_TABLES } from './verdict-threads.ts';
 export interface Migration {
   readonly version: number;
   readonly name: string;
-  statements(ctx: SchemaContext): SqlFragment[];
+  statements(ctx: SchemaContext): Array<SqlFragment | GuardedStatement>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -96,6 +97,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'deploy verdict threads (Slack ts, mail Message-ID per deploy) and their alert replies',
     statements: (ctx) => VERDICT_THREAD_TABLES.flatMap((spec) => createTableStatements(spec, ctx)),
   },
+  {
+    version: 9,
+    name: 'log resources stored once per fingerprint (log_resources, logs.resource_fingerprint)',
+    statements: logResourceMigrationSteps,
+  },
 ];
 
 export function schemaContextFor(
@@ -136,9 +142,9 @@ export async function migrate(
       result.alreadyApplied.push(m.version);
       continue;
     }
-    for (const statement of m.statements(ctx)) {
+    for (const step of m.statements(ctx)) {
       try {
-        await db.command(statement);
+        await runStep(db, step);
       } catch (err) {
         throw new CoreErrors.MIGRATION_FAILED(`${m.version} (${m.name})`, (err as Error).message);
       }
@@ -149,4 +155,24 @@ export async function migrate(
     result.applied.push(m.version);
   }
   return result;
+}
+
+async function guardSatisfied(db: Db, skipWhen: SqlFragment): Promise<boolean> {
+  const rows = await db.query<Record<string, unknown>>(skipWhen);
+  const first = rows[0] ? Object.values(rows[0])[0] : undefined;
+  return first !== undefined && Number(first) !== 0;
+}
+
+/** A guarded step is skipped when already done, and a failure is forgiven when a concurrent run did it. */
+async function runStep(db: Db, step: SqlFragment | GuardedStatement): Promise<void> {
+  if (!('skipWhen' in step)) {
+    await db.command(step);
+    return;
+  }
+  if (await guardSatisfied(db, step.skipWhen)) return;
+  try {
+    await db.command(step.statement);
+  } catch (err) {
+    if (!(await guardSatisfied(db, step.skipWhen))) throw err;
+  }
 }

@@ -11,6 +11,7 @@ import { schemaContextFor } from './migrations.ts';
 import { METRIC_ROLLUP_1H_TABLE, METRIC_ROLLUP_1M_TABLE } from './rollups.ts';
 import { METRIC_INCREASE_1H_TABLE, METRIC_INCREASE_1M_TABLE } from './increases.ts';
 import { ALERT_HISTORY_DAYS, ALERT_HISTORY_TABLE } from './alerts.ts';
+import { LOG_RESOURCES_TABLE } from './log-resources.ts';
 
 /**
  * Retention by dropping whole partitions: ClickHouse 18.16 has no TTL, and a
@@ -34,6 +35,9 @@ const RULES: ReadonlyArray<{
   granularity: 'day' | 'month';
 }> = [
   { spec: LOGS_TABLE, days: (p) => p.logsDays, granularity: 'day' },
+  // A resource row is refreshed hourly while its logs arrive, so a month of them
+  // outlives every log that points to it (docs/schema.md#log-resources).
+  { spec: LOG_RESOURCES_TABLE, days: (p) => p.logsDays, granularity: 'month' },
   { spec: METRIC_SAMPLES_TABLE, days: (p) => p.metricsDays, granularity: 'day' },
   { spec: METRIC_SERIES_TABLE, days: (p) => p.metricsDays, granularity: 'month' },
   // Rollups keep the samples' retention: a query falls back to raw samples only inside it.
