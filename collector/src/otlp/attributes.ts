@@ -74,7 +74,14 @@ export interface AnyValueResult {
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
+/** Text of the small non-negative integers seen so far (status codes, ports, counts): made once each. */
+const SMALL_INT_TEXT: (string | undefined)[] = [];
+const SMALL_INT_LIMIT = 65536;
+
 function numberText(n: number): string {
+  if (n >= 0 && n < SMALL_INT_LIMIT && (n | 0) === n && !Object.is(n, -0)) {
+    return (SMALL_INT_TEXT[n] ??= String(n));
+  }
   return Number.isFinite(n) ? String(n) : Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
 }
 

@@ -78,7 +78,9 @@ export class IngestPipeline {
     private readonly options: PipelineOptions,
     private readonly log: Logger,
   ) {
-    this.arenas = new ArenaPool(options.flushBytes + ARENA_SLACK_BYTES);
+    // Idle arenas kept: enough for the open batch and the inserts in flight, so a busy
+    // collector writes into memory that is already resident instead of fresh pages.
+    this.arenas = new ArenaPool(options.flushBytes + ARENA_SLACK_BYTES, options.maxConcurrentInserts + 2);
     this.meter
       .createObservableGauge('hub.collector.pending_bytes', {
         description: 'Acknowledged bytes not yet inserted',
