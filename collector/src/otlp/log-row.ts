@@ -36,6 +36,37 @@ export class LogRecordScratch {
   }
 }
 
+/**
+ * The last key list written and its RowBinary: records of one kind send the
+ * same attribute keys in the same order (the same string objects, from the key
+ * cache in attributes.ts), so the list is usually copied as bytes instead of
+ * written key by key.
+ */
+interface KeyListCache {
+  keys: string[];
+  bytes: Buffer;
+}
+
+const TEXT_KEYS: KeyListCache = { keys: [], bytes: Buffer.from([0]) };
+const NUMBER_KEYS: KeyListCache = { keys: [], bytes: Buffer.from([0]) };
+
+function writeKeyList(w: RowWriter, cache: KeyListCache, keys: readonly string[], count: number): void {
+  const last = cache.keys;
+  if (last.length === count) {
+    let i = 0;
+    while (i < count && keys[i] === last[i]) i++;
+    if (i === count) {
+      w.raw(cache.bytes);
+      return;
+    }
+  }
+  // Relative to the writer's start: a writer that grows moves its rows.
+  const from = w.pos - w.start;
+  w.stringArray(keys, count);
+  cache.bytes = Buffer.from(w.buf.subarray(w.start + from, w.pos));
+  cache.keys = keys.slice(0, count);
+}
+
 /** Why a record cannot be stored; the rest of the request still is. */
 export function validateLogRecord(rec: LogRecordScratch): string | undefined {
   if (rec.severityNumber > 24) return `severity_number ${rec.severityNumber} is outside 0-24`;
@@ -97,9 +128,9 @@ export function encodeLogRow(
   w.string(rec.eventName);
   w.u16(httpStatus(rec.attrs));
   const a = rec.attrs;
-  w.stringArray(a.keys, a.count);
+  writeKeyList(w, TEXT_KEYS, a.keys, a.count);
   w.stringArray(a.values, a.count);
-  w.stringArray(a.numKeys, a.numCount);
+  writeKeyList(w, NUMBER_KEYS, a.numKeys, a.numCount);
   w.f64Array(a.numValues, a.numCount);
   w.raw(prefix);
   return seconds;
