@@ -120,6 +120,7 @@ export {
   LOG_RESOURCES_TABLE,
   logResourceMigrationSteps,
   type GuardedStatement,
+  type PerValueStatement,
 } from './schema/log-resources.ts';
 export {
   MIGRATIONS,

@@ -95,8 +95,9 @@ describe('migration 9: log resources', () => {
 
     const joined = await t.db.query<{ body: string; pod: string; first: string; last: string }>(
       sql`SELECT body, pod, first, last FROM (SELECT body, resource_fingerprint AS fingerprint FROM logs)
-          ANY LEFT JOIN (SELECT fingerprint, resource_values[indexOf(resource_keys, 'k8s.pod.name')] AS pod,
-                                toString(first_seen) AS first, toString(last_seen) AS last FROM log_resources)
+          ANY LEFT JOIN (SELECT fingerprint, any(resource_values[indexOf(resource_keys, 'k8s.pod.name')]) AS pod,
+                                toString(min(first_seen)) AS first, toString(max(last_seen)) AS last
+                         FROM log_resources GROUP BY fingerprint)
           USING fingerprint ORDER BY body`,
     );
     expect(joined).toEqual([

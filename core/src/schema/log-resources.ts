@@ -35,11 +35,23 @@ export interface GuardedStatement {
 }
 
 /**
+ * One statement per value of a list query (its first column): for work done
+ * piece by piece, such as a copy per day partition, so no single statement
+ * has to read a whole large table within the client's timeout.
+ */
+export interface PerValueStatement {
+  readonly values: SqlFragment;
+  readonly statement: (value: string) => SqlFragment;
+}
+
+/**
  * Migration 9: the log_resources table, the logs.resource_fingerprint column
  * (for rows already stored, computed from their resource arrays), and a copy of
  * every stored resource into log_resources under that fingerprint.
  */
-export function logResourceMigrationSteps(ctx: SchemaContext): Array<SqlFragment | GuardedStatement> {
+export function logResourceMigrationSteps(
+  ctx: SchemaContext,
+): Array<SqlFragment | GuardedStatement | PerValueStatement> {
   const onCluster = ctx.cluster ? ` ON CLUSTER \`${ctx.cluster}\`` : '';
   const col = LOG_RESOURCE_FINGERPRINT_COLUMN;
   // 18.16 has no ADD COLUMN IF NOT EXISTS: look the column up first. In the
@@ -52,10 +64,21 @@ export function logResourceMigrationSteps(ctx: SchemaContext): Array<SqlFragment
     skipWhen: sql`SELECT count() FROM system.columns WHERE database = ${ctx.database} AND table = ${table} AND name = ${col.name}`,
   }));
   const columns = LOG_RESOURCE_COLUMNS.map((c) => c.name).join(', ');
-  const backfill = trusted(
-    `INSERT INTO \`${ctx.database}\`.\`${LOG_RESOURCES_TABLE.name}\` (${columns})\n` +
-      `SELECT ${col.defaultExpression}, any(service_name), any(environment), resource_keys, resource_values, min(timestamp), max(timestamp)\n` +
-      `FROM \`${ctx.database}\`.\`${LOGS_TABLE.name}\` WHERE notEmpty(resource_keys) GROUP BY resource_keys, resource_values`,
-  );
+  // The copy goes a day partition at a time (a resource seen on several days gets
+  // a row per day; readers take the newest). In the cluster variant the days are
+  // those of the node that runs the migration.
+  const backfill: PerValueStatement = {
+    values: sql`SELECT DISTINCT partition FROM system.parts
+                WHERE database = ${ctx.database} AND table = ${storageTableName(LOGS_TABLE, ctx)} AND active
+                ORDER BY partition`,
+    // A day partition's value is its date, quoted ('2026-11-20').
+    statement: (partition) =>
+      sql`INSERT INTO ${trusted(`\`${ctx.database}\`.\`${LOG_RESOURCES_TABLE.name}\` (${columns})`)}
+          SELECT ${trusted(col.defaultExpression)}, any(service_name), any(environment), resource_keys, resource_values,
+                 min(timestamp), max(timestamp)
+          FROM ${trusted(`\`${ctx.database}\`.\`${LOGS_TABLE.name}\``)}
+          WHERE toDate(timestamp) = toDate(${partition.replace(/^'|'$/g, '')}) AND notEmpty(resource_keys)
+          GROUP BY resource_keys, resource_values`,
+  };
   return [...createTableStatements(LOG_RESOURCES_TABLE, ctx), ...addColumn, backfill];
 }

@@ -23,7 +23,7 @@ import { VERIFICATIONS_TABLE } from './verifications.ts';
 import { NOTIFICATION_TABLES } from './notifications.ts';
 import { INCREASE_TABLES, narrowRollupViewStatements } from './increases.ts';
 import { VERDICT_THREAD_TABLES } from './verdict-threads.ts';
-import { logResourceMigrationSteps, type GuardedStatement } from './log-resources.ts';
+import { logResourceMigrationSteps, type GuardedStatement, type PerValueStatement } from './log-resources.ts';
 
 /**
  * Versioned migrations. Each is idempotent (IF NOT EXISTS), is recorded in
@@ -33,7 +33,7 @@ import { logResourceMigrationSteps, type GuardedStatement } from './log-resource
 export interface Migration {
   readonly version: number;
   readonly name: string;
-  statements(ctx: SchemaContext): Array<SqlFragment | GuardedStatement>;
+  statements(ctx: SchemaContext): Array<SqlFragment | GuardedStatement | PerValueStatement>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -163,8 +163,16 @@ async function guardSatisfied(db: Db, skipWhen: SqlFragment): Promise<boolean> {
   return first !== undefined && Number(first) !== 0;
 }
 
-/** A guarded step is skipped when already done, and a failure is forgiven when a concurrent run did it. */
-async function runStep(db: Db, step: SqlFragment | GuardedStatement): Promise<void> {
+/**
+ * A guarded step is skipped when already done, and a failure is forgiven when a
+ * concurrent run did it; a per-value step runs its statement for each value.
+ */
+async function runStep(db: Db, step: SqlFragment | GuardedStatement | PerValueStatement): Promise<void> {
+  if ('values' in step) {
+    const rows = await db.query<Record<string, unknown>>(step.values);
+    for (const row of rows) await db.command(step.statement(String(Object.values(row)[0])));
+    return;
+  }
   if (!('skipWhen' in step)) {
     await db.command(step);
     return;
