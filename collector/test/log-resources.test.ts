@@ -82,4 +82,29 @@ describe('log resources', () => {
     const outcome = decodeLogsProto(twice, ctx(fps, T0));
     expect([outcome.accepted, resourceRows(outcome)]).toEqual([2, 1]);
   });
+
+  it('gives resources different fingerprints even when a value holds the separators of a text key', () => {
+    const fps = new LogResourceFingerprints();
+    const withAttrs = (attrs: Array<[string, string]>) =>
+      encodeLogsProto({
+        resourceLogs: [
+          {
+            resource: {
+              attributes: attrs.map(([key, value]) => ({ key, value: { kind: 'string', value } })),
+            },
+            scopeLogs: [{ scope: { name: 'test', version: '1' }, logRecords: [simpleLog('x')] }],
+          },
+        ],
+      });
+    const crafted = decodeLogsProto(withAttrs([['a', 'x\u0001b\u0000y']]), ctx(fps, T0));
+    const plain = decodeLogsProto(
+      withAttrs([
+        ['a', 'x'],
+        ['b', 'y'],
+      ]),
+      ctx(fps, T0),
+    );
+    expect(rowFingerprint(crafted)).not.toBe(rowFingerprint(plain));
+    expect([resourceRows(crafted), resourceRows(plain)]).toEqual([1, 1]);
+  });
 });

@@ -14,7 +14,7 @@ export interface LogResourceRef {
 /**
  * Log resources stored once (docs/schema.md#log-resources): each log row holds
  * its resource's fingerprint, 64 bits of SHA-1 over the sorted resource
- * attributes, and the attributes themselves go to log_resources when the
+ * attributes (as JSON), and the attributes themselves go to log_resources when the
  * resource is first seen and again hourly (last_seen, which retention reads).
  * Cached by that sorted text, so a busy resource costs one map lookup per
  * ResourceLogs, never per record.
@@ -34,7 +34,7 @@ export class LogResourceFingerprints {
    * that fails (malformed, refused, WAL error) leaves it to the next one.
    */
   lookup(resource: ResourceInfo, nowSeconds: number): { ref: LogResourceRef; write: boolean } {
-    const key = resource.attrs.canonical();
+    const key = resourceIdentity(resource);
     let ref = this.cache.get(key);
     if (ref === undefined) {
       if (this.cache.size >= this.maxEntries) this.cache.clear();
@@ -99,6 +99,18 @@ export class LogResourceRows {
   durable(): void {
     this.fingerprints.written(this.pending, this.nowSeconds);
   }
+}
+
+/**
+ * The resource's identity: its attributes sorted by key, as JSON, so no value
+ * can imitate a separator and make two resources share a fingerprint.
+ */
+function resourceIdentity(resource: ResourceInfo): string {
+  const a = resource.attrs;
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i < a.count; i++) pairs.push([a.keys[i] as string, a.values[i] as string]);
+  pairs.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
+  return JSON.stringify(pairs);
 }
 
 /** One log_resources row, in LOG_RESOURCE_COLUMNS order. */

@@ -20,6 +20,8 @@ export class Batch {
   readonly openedAt = Date.now();
   /** Memory that requests decode their rows into (live batches of tables that use one). */
   arena: RowArena | undefined;
+  /** Logs rows recovered from a WAL file written before log_resources (legacy-logs.ts). */
+  legacyLayout = false;
 
   constructor(
     readonly table: TableName,

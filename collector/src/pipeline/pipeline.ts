@@ -6,6 +6,7 @@ import type { DecodeOutcome, TableName } from '../otlp/decoded.ts';
 import { newBatchKey, MAX_ROWS_PER_BATCH, type RowIds } from '../otlp/ids.ts';
 import { Batch } from './batch.ts';
 import { INSERT_COLUMNS } from './insert-columns.ts';
+import { LEGACY_LOG_INSERT_COLUMNS, copyLegacyLogResources } from './legacy-logs.ts';
 import { ArenaPool } from './row-arena.ts';
 import type { RowWriter } from '../otlp/row-writer.ts';
 import { reconcileBatch } from './reconcile.ts';
@@ -100,6 +101,7 @@ export class IngestPipeline {
         );
       }
       const batch = new Batch(r.table, r.batchKey, undefined, true, r.file);
+      batch.legacyLayout = r.legacyLayout && r.table === 'logs';
       batch.chunks.push(...r.chunks);
       batch.rows = r.rows;
       batch.bytes = r.bytes;
@@ -256,8 +258,10 @@ export class IngestPipeline {
             batch.attempts > 0 || batch.recovered ? await reconcileBatch(this.db, batch) : 'absent';
           if (outcome !== 'present') {
             batch.attempts++;
-            await this.db.insertRowBinary(batch.table, INSERT_COLUMNS[batch.table], batch.body());
+            const columns = batch.legacyLayout ? LEGACY_LOG_INSERT_COLUMNS : INSERT_COLUMNS[batch.table];
+            await this.db.insertRowBinary(batch.table, columns, batch.body());
           }
+          if (batch.legacyLayout) await copyLegacyLogResources(this.db, batch);
           this.storageAvailable = true;
           this.insertedRows[batch.table] += batch.rows;
           this.insertCounter.add(batch.rows, { table: batch.table });

@@ -12,7 +12,12 @@ import { TABLE_NAMES, type TableName } from '../otlp/decoded.ts';
  * Entry: u32 payload length, u32 rows, u32 CRC-32 of payload, u32 minTs, u32 maxTs, payload.
  */
 const HEADER_BYTES = 20;
-const WAL_FILE = new RegExp(`^(${TABLE_NAMES.join('|')})\\.([0-9a-f]{10})\\.wal$`);
+/**
+ * Marks files whose logs rows have the log_resources layout (resource_fingerprint, no
+ * resource arrays); a file without it was written before migration 9 (legacyLayout).
+ */
+const LAYOUT_MARK = 'r2';
+const WAL_FILE = new RegExp(`^(${TABLE_NAMES.join('|')})\\.([0-9a-f]{10})(\\.${LAYOUT_MARK})?\\.wal$`);
 
 interface PendingAppend {
   buffers: Buffer[];
@@ -39,7 +44,7 @@ export class WalFile {
     private readonly fsync: boolean,
   ) {
     this.dirSynced = !fsync;
-    this.file = path.join(dir, `${table}.${batchKey.toString(16).padStart(10, '0')}.wal`);
+    this.file = path.join(dir, `${table}.${batchKey.toString(16).padStart(10, '0')}.${LAYOUT_MARK}.wal`);
     this.opening = open(this.file, 'w');
     // Failures surface on the first append or on close.
     this.opening.catch(() => undefined);
@@ -150,6 +155,8 @@ export interface RecoveredBatch {
   maxTs: number;
   /** Bytes at the end that did not form a whole, valid entry (never acknowledged). */
   discardedBytes: number;
+  /** Written by a collector before log_resources: logs rows carry their resource arrays. */
+  legacyLayout: boolean;
 }
 
 /** Reads one WAL file, stopping at the first incomplete or corrupt entry. */
@@ -167,6 +174,7 @@ export async function readWalFile(file: string): Promise<RecoveredBatch | undefi
     minTs: Infinity,
     maxTs: -Infinity,
     discardedBytes: 0,
+    legacyLayout: match[3] === undefined,
   };
   let pos = 0;
   while (pos + HEADER_BYTES <= data.length) {

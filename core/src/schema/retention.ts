@@ -35,9 +35,9 @@ const RULES: ReadonlyArray<{
   granularity: 'day' | 'month';
 }> = [
   { spec: LOGS_TABLE, days: (p) => p.logsDays, granularity: 'day' },
-  // A resource row is refreshed hourly while its logs arrive, so a month of them
-  // outlives every log that points to it (docs/schema.md#log-resources).
-  { spec: LOG_RESOURCES_TABLE, days: (p) => p.logsDays, granularity: 'month' },
+  // A resource row is refreshed hourly while its logs arrive: a day more than the
+  // logs covers the last hour of a month, whose logs fall in the next day's partition.
+  { spec: LOG_RESOURCES_TABLE, days: (p) => p.logsDays + 1, granularity: 'month' },
   { spec: METRIC_SAMPLES_TABLE, days: (p) => p.metricsDays, granularity: 'day' },
   { spec: METRIC_SERIES_TABLE, days: (p) => p.metricsDays, granularity: 'month' },
   // Rollups keep the samples' retention: a query falls back to raw samples only inside it.

@@ -1,0 +1,39 @@
+import {
+  LOG_COLUMNS,
+  LOG_RESOURCE_COLUMNS,
+  LOG_RESOURCE_FINGERPRINT_COLUMN,
+  columnNames,
+  qualified,
+  sql,
+  trusted,
+  type Db,
+} from '@obshub/core';
+import { batchIdRange } from '../otlp/ids.ts';
+import type { Batch } from './batch.ts';
+
+/**
+ * Logs rows left in the WAL by a collector from before log_resources (migration 9):
+ * each row carries its resource arrays, in LOG_COLUMNS order. They are inserted
+ * with those columns (resource_fingerprint takes its DEFAULT from the arrays),
+ * then their resources are copied to log_resources as migration 9 copied the
+ * rows stored before it, so the API finds them.
+ */
+export const LEGACY_LOG_INSERT_COLUMNS: readonly string[] = columnNames(LOG_COLUMNS);
+
+/** Copies the resources of a legacy batch's rows (found by its id range) into log_resources. */
+export async function copyLegacyLogResources(db: Db, batch: Batch): Promise<void> {
+  const { first, last } = batchIdRange(batch.key);
+  // The batch's time range, clamped to DateTime as its rows were, lets ClickHouse prune partitions.
+  const minTs = Math.max(0, Math.min(4294967295, Math.floor(batch.minTs)));
+  const maxTs = Math.max(0, Math.min(4294967295, Math.floor(batch.maxTs)));
+  const columns = trusted(columnNames(LOG_RESOURCE_COLUMNS).join(', '));
+  await db.command(
+    sql`INSERT INTO ${qualified(db.database, 'log_resources')} (${columns})
+        SELECT ${trusted(LOG_RESOURCE_FINGERPRINT_COLUMN.defaultExpression)}, any(service_name), any(environment),
+               resource_keys, resource_values, min(timestamp), max(timestamp)
+        FROM ${qualified(db.database, 'logs')}
+        WHERE id BETWEEN ${first} AND ${last} AND timestamp BETWEEN toDateTime(${minTs}) AND toDateTime(${maxTs})
+          AND notEmpty(resource_keys)
+        GROUP BY resource_keys, resource_values`,
+  );
+}
