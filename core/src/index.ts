@@ -118,6 +118,7 @@ export {
 } from './schema/alerts.ts';
 export {
   LOG_RESOURCES_TABLE,
+  copyLogResourcesStatement,
   logResourceMigrationSteps,
   type GuardedStatement,
   type PerValueStatement,

@@ -1,13 +1,4 @@
-import {
-  LOG_COLUMNS,
-  LOG_RESOURCE_COLUMNS,
-  LOG_RESOURCE_FINGERPRINT_COLUMN,
-  columnNames,
-  qualified,
-  sql,
-  trusted,
-  type Db,
-} from '@obshub/core';
+import { LOG_COLUMNS, columnNames, copyLogResourcesStatement, sql, type Db } from '@obshub/core';
 import { batchIdRange } from '../otlp/ids.ts';
 import type { Batch } from './batch.ts';
 
@@ -26,14 +17,10 @@ export async function copyLegacyLogResources(db: Db, batch: Batch): Promise<void
   // The batch's time range, clamped to DateTime as its rows were, lets ClickHouse prune partitions.
   const minTs = Math.max(0, Math.min(4294967295, Math.floor(batch.minTs)));
   const maxTs = Math.max(0, Math.min(4294967295, Math.floor(batch.maxTs)));
-  const columns = trusted(columnNames(LOG_RESOURCE_COLUMNS).join(', '));
   await db.command(
-    sql`INSERT INTO ${qualified(db.database, 'log_resources')} (${columns})
-        SELECT ${trusted(LOG_RESOURCE_FINGERPRINT_COLUMN.defaultExpression)}, any(service_name), any(environment),
-               resource_keys, resource_values, min(timestamp), max(timestamp)
-        FROM ${qualified(db.database, 'logs')}
-        WHERE id BETWEEN ${first} AND ${last} AND timestamp BETWEEN toDateTime(${minTs}) AND toDateTime(${maxTs})
-          AND notEmpty(resource_keys)
-        GROUP BY resource_keys, resource_values`,
+    copyLogResourcesStatement(
+      db.database,
+      sql`id BETWEEN ${first} AND ${last} AND timestamp BETWEEN toDateTime(${minTs}) AND toDateTime(${maxTs})`,
+    ),
   );
 }

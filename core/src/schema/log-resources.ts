@@ -63,7 +63,6 @@ export function logResourceMigrationSteps(
     ),
     skipWhen: sql`SELECT count() FROM system.columns WHERE database = ${ctx.database} AND table = ${table} AND name = ${col.name}`,
   }));
-  const columns = LOG_RESOURCE_COLUMNS.map((c) => c.name).join(', ');
   // The copy goes a day partition at a time (a resource seen on several days gets
   // a row per day; readers take the newest). In the cluster variant the days are
   // those of the node that runs the migration.
@@ -73,12 +72,26 @@ export function logResourceMigrationSteps(
                 ORDER BY partition`,
     // A day partition's value is its date, quoted ('2026-11-20').
     statement: (partition) =>
-      sql`INSERT INTO ${trusted(`\`${ctx.database}\`.\`${LOG_RESOURCES_TABLE.name}\` (${columns})`)}
-          SELECT ${trusted(col.defaultExpression)}, any(service_name), any(environment), resource_keys, resource_values,
-                 min(timestamp), max(timestamp)
-          FROM ${trusted(`\`${ctx.database}\`.\`${LOGS_TABLE.name}\``)}
-          WHERE toDate(timestamp) = toDate(${partition.replace(/^'|'$/g, '')}) AND notEmpty(resource_keys)
-          GROUP BY resource_keys, resource_values`,
+      copyLogResourcesStatement(
+        ctx.database,
+        sql`toDate(timestamp) = toDate(${partition.replace(/^'|'$/g, '')})`,
+      ),
   };
   return [...createTableStatements(LOG_RESOURCES_TABLE, ctx), ...addColumn, backfill];
+}
+
+/**
+ * Copies the resources of the logs rows matching `where` that still carry
+ * their resource arrays (the layout before migration 9) into log_resources,
+ * under the fingerprint their DEFAULT gives them: migration 9 for stored rows,
+ * and the collector for rows replayed from an old WAL file.
+ */
+export function copyLogResourcesStatement(database: string, where: SqlFragment): SqlFragment {
+  const columns = LOG_RESOURCE_COLUMNS.map((c) => c.name).join(', ');
+  return sql`INSERT INTO ${trusted(`\`${database}\`.\`${LOG_RESOURCES_TABLE.name}\` (${columns})`)}
+    SELECT ${trusted(LOG_RESOURCE_FINGERPRINT_COLUMN.defaultExpression)}, any(service_name), any(environment),
+           resource_keys, resource_values, min(timestamp), max(timestamp)
+    FROM ${trusted(`\`${database}\`.\`${LOGS_TABLE.name}\``)}
+    WHERE ${where} AND notEmpty(resource_keys)
+    GROUP BY resource_keys, resource_values`;
 }
