@@ -65,7 +65,7 @@ export function tailLogs(
       controller.signal,
     );
     const nowSec = Date.now() / 1000;
-    const fresh = rows.filter((row) => !seen.has(`${row.record_id}.${row.t}`));
+    const fresh = rows.filter((row) => !seen.has(seenKey(row)));
     // One resource lookup per batch, for the fingerprints this stream has not seen yet;
     // records are marked as sent only once it answered, so a failed lookup is retried.
     const known = first
@@ -75,7 +75,7 @@ export function tailLogs(
           fresh.map((r) => r.resource_fp),
           controller.signal,
         );
-    for (const row of fresh) seen.set(`${row.record_id}.${row.t}`, nowSec);
+    for (const row of fresh) seen.set(seenKey(row), nowSec);
     if (!first) {
       for (const record of withResources(fresh, known)) {
         res.write(`event: record\ndata: ${JSON.stringify(record)}\n\n`);
@@ -105,4 +105,9 @@ export function tailLogs(
       });
   };
   loop();
+}
+
+/** A record's identity in the stream's memory of what it sent. */
+function seenKey(row: RecordRow): string {
+  return `${row.record_id}.${row.t}`;
 }

@@ -27,13 +27,8 @@ export class LogResourceFingerprints {
     private readonly refreshSeconds = 3600,
   ) {}
 
-  /**
-   * The resource's fingerprint, and whether its log_resources row must go with
-   * this request: when it was never made durable or not in the last hour. Only
-   * written() marks it done, once the request's rows are durable, so a request
-   * that fails (malformed, refused, WAL error) leaves it to the next one.
-   */
-  lookup(resource: ResourceInfo, nowSeconds: number): { ref: LogResourceRef; write: boolean } {
+  /** The resource's fingerprint (and when its row was last made durable). */
+  lookup(resource: ResourceInfo): LogResourceRef {
     const key = resourceIdentity(resource);
     let ref = this.cache.get(key);
     if (ref === undefined) {
@@ -42,20 +37,22 @@ export class LogResourceFingerprints {
       ref = { lo: digest.readUInt32LE(0), hi: digest.readUInt32LE(4), writtenAtSeconds: 0 };
       this.cache.set(key, ref);
     }
-    return {
-      ref,
-      write: ref.writtenAtSeconds === 0 || nowSeconds - ref.writtenAtSeconds >= this.refreshSeconds,
-    };
+    return ref;
+  }
+
+  /**
+   * Whether the resource's log_resources row must go with this request: when
+   * it was never made durable or not in the last hour. Only written() marks it
+   * done, once the request's rows are durable, so a request that fails
+   * (malformed, refused, WAL error) leaves it to the next one.
+   */
+  due(ref: LogResourceRef, nowSeconds: number): boolean {
+    return ref.writtenAtSeconds === 0 || nowSeconds - ref.writtenAtSeconds >= this.refreshSeconds;
   }
 
   /** The rows of these resources are durable as of nowSeconds. */
   written(refs: Iterable<LogResourceRef>, nowSeconds: number): void {
     for (const ref of refs) if (ref.writtenAtSeconds < nowSeconds) ref.writtenAtSeconds = nowSeconds;
-  }
-
-  /** Forget every resource (tests, and a cache over its size). */
-  clear(): void {
-    this.cache.clear();
   }
 }
 
@@ -74,12 +71,12 @@ export class LogResourceRows {
 
   /** The fingerprint to write in the resource's log rows. */
   ref(resource: ResourceInfo): LogResourceRef {
-    return this.fingerprints.lookup(resource, this.nowSeconds).ref;
+    return this.fingerprints.lookup(resource);
   }
 
   /** Some log rows of the resource were written: its own row goes with them when due. */
   used(resource: ResourceInfo, ref: LogResourceRef): void {
-    if (this.pending.has(ref) || !this.fingerprints.lookup(resource, this.nowSeconds).write) return;
+    if (this.pending.has(ref) || !this.fingerprints.due(ref, this.nowSeconds)) return;
     encodeLogResource(this.writer, ref, resource, this.nowSeconds);
     this.pending.add(ref);
   }

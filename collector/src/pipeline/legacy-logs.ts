@@ -1,6 +1,6 @@
-import { LOG_COLUMNS, columnNames, copyLogResourcesStatement, sql, type Db } from '@obshub/core';
-import { batchIdRange } from '../otlp/ids.ts';
+import { LOG_COLUMNS, columnNames, copyLogResourcesStatement, type Db } from '@obshub/core';
 import type { Batch } from './batch.ts';
+import { batchRowsWhere } from './reconcile.ts';
 
 /**
  * Logs rows left in the WAL by a collector from before log_resources (migration 9):
@@ -13,14 +13,5 @@ export const LEGACY_LOG_INSERT_COLUMNS: readonly string[] = columnNames(LOG_COLU
 
 /** Copies the resources of a legacy batch's rows (found by its id range) into log_resources. */
 export async function copyLegacyLogResources(db: Db, batch: Batch): Promise<void> {
-  const { first, last } = batchIdRange(batch.key);
-  // The batch's time range, clamped to DateTime as its rows were, lets ClickHouse prune partitions.
-  const minTs = Math.max(0, Math.min(4294967295, Math.floor(batch.minTs)));
-  const maxTs = Math.max(0, Math.min(4294967295, Math.floor(batch.maxTs)));
-  await db.command(
-    copyLogResourcesStatement(
-      db.database,
-      sql`id BETWEEN ${first} AND ${last} AND timestamp BETWEEN toDateTime(${minTs}) AND toDateTime(${maxTs})`,
-    ),
-  );
+  await db.command(copyLogResourcesStatement(db.database, batchRowsWhere(batch)));
 }

@@ -1,4 +1,4 @@
-import { qualified, sql, type Db } from '@obshub/core';
+import { qualified, sql, type Db, type SqlFragment } from '@obshub/core';
 import { batchIdRange } from '../otlp/ids.ts';
 import type { Batch } from './batch.ts';
 
@@ -19,16 +19,24 @@ function clampDateTime(seconds: number, fallback: number): number {
   return Math.max(0, Math.min(MAX_DATETIME, Math.floor(seconds)));
 }
 
-export async function reconcileBatch(db: Db, batch: Batch): Promise<ReconcileOutcome> {
-  if (!ID_TABLES.has(batch.table)) return 'absent'; // series rows are idempotent (ReplacingMergeTree)
+/**
+ * The rows of a batch in its table: its id range, within its time range so
+ * ClickHouse reads only the partitions concerned.
+ */
+export function batchRowsWhere(batch: Batch): SqlFragment {
   const { first, last } = batchIdRange(batch.key);
-  const table = qualified(db.database, batch.table);
   // Rows store timestamps clamped to DateTime's range, and toDateTime() wraps a larger
   // number modulo 2^32 (measured on 18.16): bound the range the same way, or rows
   // dated past 2106 fall outside it and a landed batch looks partial or absent.
   const minTs = clampDateTime(batch.minTs, 0);
   const maxTs = clampDateTime(batch.maxTs, MAX_DATETIME);
-  const where = sql`id BETWEEN ${first} AND ${last} AND timestamp BETWEEN toDateTime(${minTs}) AND toDateTime(${maxTs})`;
+  return sql`id BETWEEN ${first} AND ${last} AND timestamp BETWEEN toDateTime(${minTs}) AND toDateTime(${maxTs})`;
+}
+
+export async function reconcileBatch(db: Db, batch: Batch): Promise<ReconcileOutcome> {
+  if (!ID_TABLES.has(batch.table)) return 'absent'; // series rows are idempotent (ReplacingMergeTree)
+  const table = qualified(db.database, batch.table);
+  const where = batchRowsWhere(batch);
   const rows = await db.query<{ c: string }>(sql`SELECT count() AS c FROM ${table} WHERE ${where}`);
   const present = Number(rows[0]?.c ?? 0);
   if (present === 0) return 'absent';
