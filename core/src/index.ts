@@ -120,9 +120,12 @@ export {
   LOG_RESOURCES_TABLE,
   copyLogResourcesStatement,
   logResourceMigrationSteps,
-  type GuardedStatement,
-  type PerValueStatement,
 } from './schema/log-resources.ts';
+export {
+  type GuardedStatement,
+  type MigrationStep,
+  type PerValueStatement,
+} from './schema/migration-steps.ts';
 export {
   MIGRATIONS,
   migrate,

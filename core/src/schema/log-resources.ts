@@ -1,5 +1,6 @@
 import { sql, trusted, type SqlFragment } from '../sql/escape.ts';
 import { LOG_RESOURCE_COLUMNS, LOG_RESOURCE_FINGERPRINT_COLUMN } from './columns.ts';
+import type { MigrationStep, PerValueStatement } from './migration-steps.ts';
 import {
   LOGS_TABLE,
   createTableStatements,
@@ -28,30 +29,12 @@ export const LOG_RESOURCES_TABLE: TableSpec = {
   shardBy: 'fingerprint',
 };
 
-/** A statement skipped when `skipWhen` (a query) returns a non-zero first value: for DDL without IF NOT EXISTS. */
-export interface GuardedStatement {
-  readonly statement: SqlFragment;
-  readonly skipWhen: SqlFragment;
-}
-
-/**
- * One statement per value of a list query (its first column): for work done
- * piece by piece, such as a copy per day partition, so no single statement
- * has to read a whole large table within the client's timeout.
- */
-export interface PerValueStatement {
-  readonly values: SqlFragment;
-  readonly statement: (value: string) => SqlFragment;
-}
-
 /**
  * Migration 9: the log_resources table, the logs.resource_fingerprint column
  * (for rows already stored, computed from their resource arrays), and a copy of
  * every stored resource into log_resources under that fingerprint.
  */
-export function logResourceMigrationSteps(
-  ctx: SchemaContext,
-): Array<SqlFragment | GuardedStatement | PerValueStatement> {
+export function logResourceMigrationSteps(ctx: SchemaContext): MigrationStep[] {
   const onCluster = ctx.cluster ? ` ON CLUSTER \`${ctx.cluster}\`` : '';
   const col = LOG_RESOURCE_FINGERPRINT_COLUMN;
   // 18.16 has no ADD COLUMN IF NOT EXISTS: look the column up first. In the

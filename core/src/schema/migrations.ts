@@ -1,6 +1,6 @@
 import { CoreErrors } from '../errors.ts';
 import type { Db } from '../clickhouse/client.ts';
-import { ident, qualified, sql, trusted, type SqlFragment } from '../sql/escape.ts';
+import { ident, qualified, sql, trusted } from '../sql/escape.ts';
 import {
   DEPLOYS_TABLE,
   LOGS_TABLE,
@@ -23,7 +23,8 @@ import { VERIFICATIONS_TABLE } from './verifications.ts';
 import { NOTIFICATION_TABLES } from './notifications.ts';
 import { INCREASE_TABLES, narrowRollupViewStatements } from './increases.ts';
 import { VERDICT_THREAD_TABLES } from './verdict-threads.ts';
-import { logResourceMigrationSteps, type GuardedStatement, type PerValueStatement } from './log-resources.ts';
+import { logResourceMigrationSteps } from './log-resources.ts';
+import { runStep, type MigrationStep } from './migration-steps.ts';
 
 /**
  * Versioned migrations. Each is idempotent (IF NOT EXISTS), is recorded in
@@ -33,7 +34,7 @@ import { logResourceMigrationSteps, type GuardedStatement, type PerValueStatemen
 export interface Migration {
   readonly version: number;
   readonly name: string;
-  statements(ctx: SchemaContext): Array<SqlFragment | GuardedStatement | PerValueStatement>;
+  statements(ctx: SchemaContext): MigrationStep[];
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -155,32 +156,4 @@ export async function migrate(
     result.applied.push(m.version);
   }
   return result;
-}
-
-async function guardSatisfied(db: Db, skipWhen: SqlFragment): Promise<boolean> {
-  const rows = await db.query<Record<string, unknown>>(skipWhen);
-  const first = rows[0] ? Object.values(rows[0])[0] : undefined;
-  return first !== undefined && Number(first) !== 0;
-}
-
-/**
- * A guarded step is skipped when already done, and a failure is forgiven when a
- * concurrent run did it; a per-value step runs its statement for each value.
- */
-async function runStep(db: Db, step: SqlFragment | GuardedStatement | PerValueStatement): Promise<void> {
-  if ('values' in step) {
-    const rows = await db.query<Record<string, unknown>>(step.values);
-    for (const row of rows) await db.command(step.statement(String(Object.values(row)[0])));
-    return;
-  }
-  if (!('skipWhen' in step)) {
-    await db.command(step);
-    return;
-  }
-  if (await guardSatisfied(db, step.skipWhen)) return;
-  try {
-    await db.command(step.statement);
-  } catch (err) {
-    if (!(await guardSatisfied(db, step.skipWhen))) throw err;
-  }
 }
