@@ -5,7 +5,11 @@ import { nanosToSeconds } from './nanos.ts';
 import type { RowWriter } from './row-writer.ts';
 import { severityFromText, severityText } from './severity.ts';
 
-/** One log record being decoded; reused across records (reset() between them). */
+/**
+ * One log record being decoded; reused across records (reset() between them).
+ * The protobuf decoder may leave the body and the ids in the request (src): see
+ * text-spans.ts. A start of -1 means the string field holds the value.
+ */
 export class LogRecordScratch {
   timeLo = 0;
   timeHi = 0;
@@ -19,8 +23,24 @@ export class LogRecordScratch {
   flags = 0;
   eventName = '';
   readonly attrs = new Attributes();
+  /** The request that the spans below (and attrs' spans) point into. */
+  src: Buffer | undefined;
+  bodyStart = -1;
+  bodyLen = 0;
+  /** Offset of the 16 trace id bytes (8 span id bytes) in src, or -1. */
+  traceStart = -1;
+  spanStart = -1;
+
+  /** The record's spans point into buf from now on. */
+  readFrom(buf: Buffer): void {
+    this.src = buf;
+    this.attrs.src = buf;
+  }
 
   reset(): void {
+    this.bodyStart = -1;
+    this.traceStart = -1;
+    this.spanStart = -1;
     this.timeLo = 0;
     this.timeHi = 0;
     this.obsLo = 0;
@@ -67,6 +87,17 @@ function writeKeyList(w: RowWriter, cache: KeyListCache, keys: readonly string[]
   cache.keys = keys.slice(0, count);
 }
 
+/** The attribute values, each from its string or its span. */
+function writeValues(w: RowWriter, a: Attributes): void {
+  const src = a.src;
+  w.varint(a.count);
+  for (let i = 0; i < a.count; i++) {
+    const start = a.starts[i] as number;
+    if (start >= 0 && src) w.stringBytes(src, start, a.lens[i] as number);
+    else w.string(a.values[i] as string);
+  }
+}
+
 /** Why a record cannot be stored; the rest of the request still is. */
 export function validateLogRecord(rec: LogRecordScratch): string | undefined {
   if (rec.severityNumber > 24) return `severity_number ${rec.severityNumber} is outside 0-24`;
@@ -93,8 +124,9 @@ export function encodeLogRow(
   receivedHi: number,
   redactor?: Redactor,
 ): number {
+  // Spans were checked against the redactor when they were read (text-spans.ts).
   if (redactor) {
-    rec.body = redactor.redact(rec.body);
+    if (rec.bodyStart < 0) rec.body = redactor.redact(rec.body);
     redactor.redactAttributes(rec.attrs);
   }
   let obsLo = rec.obsLo;
@@ -121,15 +153,19 @@ export function encodeLogRow(
   w.u64Parts(obsLo, obsHi);
   w.u8(sevNum);
   w.string(sevText);
-  w.string(rec.body);
-  w.string(rec.traceId);
-  w.string(rec.spanId);
+  const src = rec.src;
+  if (rec.bodyStart >= 0 && src) w.stringBytes(src, rec.bodyStart, rec.bodyLen);
+  else w.string(rec.body);
+  if (rec.traceStart >= 0 && src) w.hex(src, rec.traceStart, 16);
+  else w.string(rec.traceId);
+  if (rec.spanStart >= 0 && src) w.hex(src, rec.spanStart, 8);
+  else w.string(rec.spanId);
   w.u32(rec.flags);
   w.string(rec.eventName);
   w.u16(httpStatus(rec.attrs));
   const a = rec.attrs;
   writeKeyList(w, TEXT_KEYS, a.keys, a.count);
-  w.stringArray(a.values, a.count);
+  writeValues(w, a);
   writeKeyList(w, NUMBER_KEYS, a.numKeys, a.numCount);
   w.f64Array(a.numValues, a.numCount);
   w.raw(prefix);

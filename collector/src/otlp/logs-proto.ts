@@ -1,4 +1,4 @@
-import { AttributeLimitError, readAnyValue, readKeyValue, type AnyValueResult } from './attributes.ts';
+import { AttributeLimitError, readRepeatedString } from './attributes.ts';
 import type { DecodeContext, DecodeOutcome } from './decoded.ts';
 import { Rejections, logsOutcome } from './decoded.ts';
 import { ExportRequest, LogRecord, ResourceItems, ScopeItems, WIRE } from './fields.ts';
@@ -8,19 +8,23 @@ import { nanosToSeconds } from './nanos.ts';
 import { createReader, decodeGuard, nestedEnd, readString, type Reader } from './reader.ts';
 import { encodeLogPrefix, readResource, readScope, type ResourceInfo, type ScopeInfo } from './resource.ts';
 import { RowWriter } from './row-writer.ts';
+import { readKeyValueSpan, readValueSpan, settleSpan, valueSpan } from './text-spans.ts';
 
 const EMPTY_SCOPE: ScopeInfo = { name: '', version: '' };
 
-/** Reads a bytes field as an id in hex, straight from the request buffer (no slice per id). */
-function readHexId(r: Reader, expected: number, what: string): string {
+/**
+ * Reads a bytes field that holds an id: the offset of its bytes in the request,
+ * written as hex with the row; -1 when it is empty or all zeros (no id).
+ */
+function readIdSpan(r: Reader, expected: number, what: string): number {
   const len = r.size(); // the length prefix and bounds check of r.bytes(), without its slice
   const start = r.pos;
   r.skip(len);
-  if (len === 0) return '';
+  if (len === 0) return -1;
   if (len !== expected) throw new RecordError(`${what} must be ${expected} bytes, got ${len}`);
-  const buf = r.buf as Buffer;
-  for (let i = start; i < start + len; i++) if (buf[i] !== 0) return buf.toString('hex', start, start + len);
-  return ''; // all zeros: no id
+  const buf = r.buf;
+  for (let i = start; i < start + len; i++) if (buf[i] !== 0) return start;
+  return -1;
 }
 
 class RecordError extends Error {}
@@ -62,8 +66,9 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
     const direct = ctx.writer?.('logs', sizeHint);
     const w = direct ?? acquireWriter(sizeHint);
     const rec = new LogRecordScratch();
+    rec.readFrom(buf);
     const rejections = new Rejections();
-    const any: AnyValueResult = { text: '', num: undefined };
+    const body = valueSpan();
     const resources = new LogResourceRows(ctx.logResources, nanosToSeconds(ctx.receivedLo, ctx.receivedHi));
     let rows = 0;
     let minTs = Infinity;
@@ -93,19 +98,25 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
               continue;
             case LogRecord.SEVERITY_TEXT:
               if (wt !== WIRE.LEN) break;
-              rec.severityText = readString(r, 'severity_text');
+              rec.severityText = readRepeatedString(r, 'severity_text');
               continue;
             case LogRecord.BODY: {
               if (wt !== WIRE.LEN) break;
               const bEnd = nestedEnd(r, end);
-              readAnyValue(r, bEnd, ctx.limits, any);
-              rec.body = any.text;
+              readValueSpan(r, bEnd, ctx.limits, body);
+              if (settleSpan(buf, body, ctx.redactor)) {
+                rec.bodyStart = body.start;
+                rec.bodyLen = body.len;
+              } else {
+                rec.bodyStart = -1;
+                rec.body = body.text;
+              }
               continue;
             }
             case LogRecord.ATTRIBUTES: {
               if (wt !== WIRE.LEN) break;
               const kvEnd = nestedEnd(r, end);
-              readKeyValue(r, kvEnd, ctx.limits, rec.attrs);
+              readKeyValueSpan(r, kvEnd, ctx.limits, rec.attrs, ctx.redactor);
               continue;
             }
             case LogRecord.FLAGS:
@@ -114,11 +125,11 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
               continue;
             case LogRecord.TRACE_ID:
               if (wt !== WIRE.LEN) break;
-              rec.traceId = readHexId(r, 16, 'trace_id');
+              rec.traceStart = readIdSpan(r, 16, 'trace_id');
               continue;
             case LogRecord.SPAN_ID:
               if (wt !== WIRE.LEN) break;
-              rec.spanId = readHexId(r, 8, 'span_id');
+              rec.spanStart = readIdSpan(r, 8, 'span_id');
               continue;
             case LogRecord.EVENT_NAME:
               if (wt !== WIRE.LEN) break;

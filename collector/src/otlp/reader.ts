@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import protobuf from 'protobufjs/minimal.js';
 import { CollectorErrors } from '../errors.ts';
 
@@ -26,17 +27,17 @@ export function nestedEnd(r: Reader, parentEnd: number): number {
 
 /** A protobuf string field, rejecting invalid UTF-8 (as the protobuf spec requires). */
 export function readString(r: Reader, field: string): string {
+  const len = r.uint32();
   const start = r.pos;
-  const s = r.string();
-  if (s.includes('\uFFFD')) {
-    const check = createReader(r.buf as Buffer);
-    check.pos = start;
-    try {
-      check.stringVerify();
-    } catch {
-      throw invalid(`invalid UTF-8 in ${field}`);
-    }
-  }
+  r.skip(len); // bounds-checked
+  return stringAt(r.buf as Buffer, start, start + len, field);
+}
+
+/** The UTF-8 text of buf[start, end), rejecting invalid UTF-8. */
+export function stringAt(buf: Buffer, start: number, end: number, field: string): string {
+  const s = buf.toString('utf8', start, end);
+  // A decode replaces each invalid sequence by U+FFFD; a U+FFFD may also have been sent as such.
+  if (s.includes('\uFFFD') && !isUtf8(buf.subarray(start, end))) throw invalid(`invalid UTF-8 in ${field}`);
   return s;
 }
 

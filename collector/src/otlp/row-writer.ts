@@ -1,3 +1,5 @@
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
 /**
  * A growable buffer that writes ClickHouse RowBinary values. Strings are
  * written as varint byte length + UTF-8 bytes, arrays as varint count + items,
@@ -117,6 +119,33 @@ export class RowWriter {
     this.ensure(bytes);
     this.buf.write(value, this.pos, bytes, 'utf8');
     this.pos += bytes;
+  }
+
+  /** A String from UTF-8 bytes of src (a span of a request): varint length, then the bytes. */
+  stringBytes(src: Uint8Array, start: number, len: number): void {
+    this.varint(len);
+    this.ensure(len);
+    const buf = this.buf;
+    if (len < 64) {
+      // Short copies byte by byte: cheaper than a native call for a few bytes.
+      let p = this.pos;
+      for (let i = start; i < start + len; i++) buf[p++] = src[i] as number;
+    } else buf.set(src.subarray(start, start + len), this.pos);
+    this.pos += len;
+  }
+
+  /** A String holding src[start, start + len) in lowercase hex (trace and span ids). */
+  hex(src: Uint8Array, start: number, len: number): void {
+    this.varint(len * 2);
+    this.ensure(len * 2);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = start; i < start + len; i++) {
+      const b = src[i] as number;
+      buf[p++] = HEX_DIGITS[b >>> 4] as number;
+      buf[p++] = HEX_DIGITS[b & 15] as number;
+    }
+    this.pos = p;
   }
 
   stringArray(values: readonly string[], count = values.length): void {

@@ -158,6 +158,23 @@ export class Redactor {
     return out;
   }
 
+  /**
+   * Whether ASCII text with these scanByteHints() bits and this length, stored under
+   * key (an attribute's; undefined for a body), would come out of redaction unchanged:
+   * no user rule (they may match anything), no built-in whose hint is set and whose
+   * shortest match fits, and not a credential key. Such text can be stored as its
+   * bytes; anything else is decoded and redacted.
+   */
+  keepsAscii(hints: number, length: number, key: string | undefined): boolean {
+    if (this.userRules.length > 0) return false;
+    if (key !== undefined && this.sensitiveKeys && this.isSensitiveKey(key)) return false;
+    if (hints === 0 || length < this.minLength) return true;
+    for (const rule of this.builtins) {
+      if ((hints & rule.hint) !== 0 && length >= rule.minLength) return false;
+    }
+    return true;
+  }
+
   private applyBuiltins(text: string): string {
     // One scan for all built-ins; a rule whose hint is missing cannot match.
     const hints = scanHints(text);
@@ -179,6 +196,7 @@ export class Redactor {
   redactAttributes(attrs: Attributes): Attributes {
     let changedKeys: Set<string> | undefined;
     for (let i = 0; i < attrs.count; i++) {
+      // A span (values[i] === '', see Attributes) was cleared by keepsAscii when it was read.
       const value = attrs.values[i] as string;
       if (value === '') continue;
       const key = attrs.keys[i] as string;
