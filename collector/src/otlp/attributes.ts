@@ -212,15 +212,24 @@ function jsonToResult(v: Json, out: AnyValueResult): void {
  * fast path; arrays and maps are rendered as JSON text.
  */
 export function readAnyValue(r: Reader, end: number, limits: DecodeLimits, out: AnyValueResult): void {
-  // Fast path: a single string_value field, the most common shape by far.
+  // Fast paths for the common shapes: a lone string_value, int_value or double_value.
   const start = r.pos;
   if (start < end) {
     const tag = r.uint32();
-    if (tag === ((AnyValue.STRING << 3) | WIRE.LEN)) {
+    if (tag === STRING_TAG) {
       const s = readString(r, 'string_value');
       if (r.pos === end) {
         out.text = s;
         out.num = undefined;
+        return;
+      }
+    } else if (tag === INT_TAG) {
+      if (readSmallVarint(r, end, out)) return;
+    } else if (tag === DOUBLE_TAG && r.pos + 8 === end) {
+      const d = r.double();
+      if (Number.isFinite(d)) {
+        out.text = numberText(d);
+        out.num = d;
         return;
       }
     }
@@ -228,6 +237,35 @@ export function readAnyValue(r: Reader, end: number, limits: DecodeLimits, out: 
   }
   // An int64 beyond 2^53 comes back as its exact decimal text (kept as text only).
   jsonToResult(readAnyJson(r, end, 1, limits), out);
+}
+
+const STRING_TAG = (AnyValue.STRING << 3) | WIRE.LEN;
+const INT_TAG = (AnyValue.INT << 3) | WIRE.VARINT;
+const DOUBLE_TAG = (AnyValue.DOUBLE << 3) | WIRE.I64;
+
+/**
+ * An int_value that ends the AnyValue at end in at most 7 varint bytes (0 to 2^49 - 1:
+ * counts, ports, status codes) into out, without the Long that protobufjs' int64()
+ * makes; false (r.pos unspecified) for anything else, negative numbers included.
+ */
+function readSmallVarint(r: Reader, end: number, out: AnyValueResult): boolean {
+  const buf = r.buf;
+  let p = r.pos;
+  let n = 0;
+  let scale = 1;
+  for (let i = 0; i < 7 && p < end; i++) {
+    const b = buf[p++] as number;
+    n += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      if (p !== end) return false;
+      r.pos = p;
+      out.text = numberText(n);
+      out.num = n;
+      return true;
+    }
+    scale *= 128;
+  }
+  return false;
 }
 
 const scratch: AnyValueResult = { text: '', num: undefined };

@@ -44,44 +44,38 @@ CLASS[0x2d] = CLASS_SEPARATOR; // -
 const CARD_DIGITS = 13;
 
 /**
- * A first, branch-free pass: which letters occur (bit i for letter i, any case),
- * whether an "@" does (bit 26), how many digits, and whether any byte is not ASCII.
- * Most values end here: a credential word needs all its letters, a card 13 digits.
+ * Per byte, what the first pass adds up: 1 for a digit, 1 << 16 for an "@" (so
+ * one sum counts both).
  */
-const LETTER_BITS = new Int32Array(256);
-for (let i = 0; i < 26; i++) {
-  LETTER_BITS[0x41 + i] = 1 << i;
-  LETTER_BITS[0x61 + i] = 1 << i;
-}
-const AT_BIT = 1 << 26;
-LETTER_BITS[0x40] = AT_BIT;
-const IS_DIGIT = new Uint8Array(256);
-for (let c = 0x30; c <= 0x39; c++) IS_DIGIT[c] = 1;
+const TALLY = new Int32Array(256);
+for (let c = 0x30; c <= 0x39; c++) TALLY[c] = 1;
+const AT_TALLY = 1 << 16;
+TALLY[0x40] = AT_TALLY;
 
-function lettersOf(word: string): number {
-  let bits = 0;
-  for (const ch of word) bits |= LETTER_BITS[ch.charCodeAt(0)] as number;
-  return bits;
-}
-/** The letters of each credential word of hints.ts ("api[_-]?key" needs a, p, i, k, e, y). */
-const WORD_LETTERS = ['bearer', 'basic', 'passw', 'secret', 'token', 'apikey'].map(lettersOf);
-
-/** Hint bits for buf[start, end), or NOT_ASCII. */
+/**
+ * Hint bits for buf[start, end), or NOT_ASCII. A first, branch-free pass finds
+ * whether any byte is not ASCII, whether an "@" occurs, how many digits do and
+ * whether some 4-byte sequence may be a credential word's (the hashed filter);
+ * most values end there, as a card needs 13 digits and a word its 4-gram. The
+ * exact pass runs only for what the first one could not rule out.
+ */
 export function scanByteHints(buf: Uint8Array, start: number, end: number): number {
   let high = 0;
-  let letters = 0;
-  let digits = 0;
+  let tally = 0;
+  let gram = 0;
+  let maybeWord = 0;
   for (let i = start; i < end; i++) {
     const c = buf[i] as number;
     high |= c;
-    letters |= LETTER_BITS[c] as number;
-    digits += IS_DIGIT[c] as number;
+    tally += TALLY[c] as number;
+    gram = (gram << 8) | (c | 0x20);
+    maybeWord |= GRAM_FILTER[gramSlot(gram)] as number;
   }
   if ((high & 0x80) !== 0) return NOT_ASCII;
-  let hints = (letters & AT_BIT) !== 0 ? HINT.AT : 0;
-  let word = false;
-  for (const need of WORD_LETTERS) if ((letters & need) === need) word = true;
-  if (word || digits >= CARD_DIGITS) hints |= exactHints(buf, start, end, word, digits >= CARD_DIGITS);
+  // 2^16 digits or more would spill into the "@" count: such long values take the exact pass.
+  let hints = tally >= AT_TALLY ? HINT.AT : 0;
+  const cards = tally % AT_TALLY >= CARD_DIGITS || end - start >= AT_TALLY;
+  if (maybeWord !== 0 || cards) hints |= exactHints(buf, start, end, maybeWord !== 0, cards);
   return hints;
 }
 
