@@ -1,8 +1,10 @@
 import { bootstrapProcess, isEntryPoint, onShutdown, scheduleRetention } from '@obshub/core';
 import { buildCollector } from './app.ts';
+import { tuneHeapGrowth } from './heap-tuning.ts';
 
 /** Entry point of the collector process: `node --import tsx collector/src/main.ts`. */
 export async function main(): Promise<void> {
+  tuneHeapGrowth();
   const { config, log, db, telemetry } = await bootstrapProcess('hub-collector');
   const stopRetention = scheduleRetention(db, config.retention, config.retention.checkIntervalMs, (err) =>
     log.error({ err: (err as Error).message }, 'retention failed'),
