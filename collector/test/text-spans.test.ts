@@ -212,6 +212,47 @@ describe('protobuf spans and JSON strings store the same bytes', () => {
     });
   }
 
+  it('fails the request for invalid UTF-8 in any attribute value, as the string path does', () => {
+    const kv = (key: string, ...values: Buffer[]): Uint8Array => {
+      const w = protobuf.Writer.create()
+        .uint32((1 << 3) | 2)
+        .string(key);
+      for (const v of values)
+        w.uint32((2 << 3) | 2)
+          .fork()
+          .uint32((1 << 3) | 2)
+          .bytes(v)
+          .ldelim();
+      return w.finish();
+    };
+    const request = (...records: Uint8Array[][]): Buffer => {
+      const w = protobuf.Writer.create();
+      w.uint32((1 << 3) | 2)
+        .fork()
+        .uint32((2 << 3) | 2)
+        .fork(); // ResourceLogs, ScopeLogs
+      for (const attrs of records) {
+        const rec = protobuf.Writer.create();
+        for (const a of attrs) rec.uint32((6 << 3) | 2).bytes(a);
+        w.uint32((2 << 3) | 2).bytes(rec.finish());
+      }
+      return Buffer.from(w.ldelim().ldelim().finish());
+    };
+    const bad = Buffer.from([0x80]);
+    const ok = Buffer.from('ok');
+    const invalidUtf8 = expect.objectContaining({ code: 'HUB_OTLP_PAYLOAD_INVALID' });
+    // A value sent twice: the first one is invalid, the last one (which counts) is fine.
+    expect(() => decodeLogsProto(request([kv('k', bad, ok)]), ctx(newBatchKey(), undefined))).toThrow(
+      invalidUtf8,
+    );
+    // The invalid value is also the attribute over the limit: still the request's error.
+    const limited = { ...ctx(newBatchKey(), undefined), limits: { maxAttributes: 1, maxDepth: 16 } };
+    expect(() => decodeLogsProto(request([kv('k', ok), kv('j', bad)], [kv('k', ok)]), limited)).toThrow(
+      invalidUtf8,
+    );
+    expect(decodeLogsProto(request([kv('k', ok), kv('j', ok)], [kv('k', ok)]), limited).accepted).toBe(1);
+  });
+
   it('redacts a credential attribute whose value comes before its key on the wire', () => {
     // KeyValue { value = 2: AnyValue { string_value = 1 }, key = 1 }: fields may come in any order.
     const kv = protobuf.Writer.create();

@@ -95,15 +95,19 @@ export function readKeyValueSpan(
     const wt = tag & 7;
     if (field === KeyValue.KEY && wt === WIRE.LEN) key = readRepeatedString(r, 'attribute key');
     else if (field === KeyValue.VALUE && wt === WIRE.LEN) {
+      // A value sent twice: the last one counts, but the first must be valid UTF-8 too.
+      if (value.start >= 0) settleSpan(r.buf as Buffer, value, undefined);
       const vEnd = nestedEnd(r, end);
       readValueSpan(r, vEnd, limits, value);
     } else r.skipType(wt);
   }
+  // Settled after the loop (the key decides about redaction, and may follow the value),
+  // and before the limit check, so that invalid UTF-8 fails the request as it always has.
+  const asBytes = settleSpan(r.buf as Buffer, value, redactor, key);
   if (attrs.count >= limits.maxAttributes) {
     throw new AttributeLimitError(limits.maxAttributes);
   }
-  // Settled after the loop: the key decides about redaction, and may follow the value.
-  if (settleSpan(r.buf as Buffer, value, redactor, key)) {
+  if (asBytes) {
     attrs.addSpan(key, value.start, value.len);
     return;
   }
