@@ -240,7 +240,10 @@ describe('protobuf spans and JSON strings store the same bytes', () => {
     };
     const bad = Buffer.from([0x80]);
     const ok = Buffer.from('ok');
-    const invalidUtf8 = expect.objectContaining({ code: 'HUB_OTLP_PAYLOAD_INVALID' });
+    const invalidUtf8: unknown = expect.objectContaining({
+      code: 'HUB_OTLP_PAYLOAD_INVALID',
+      message: expect.stringContaining('invalid UTF-8') as unknown,
+    });
     // A value sent twice: the first one is invalid, the last one (which counts) is fine.
     expect(() => decodeLogsProto(request([kv('k', bad, ok)]), ctx(newBatchKey(), undefined))).toThrow(
       invalidUtf8,
