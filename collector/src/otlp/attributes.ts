@@ -239,7 +239,8 @@ export function readAnyValue(r: Reader, end: number, limits: DecodeLimits, out: 
   jsonToResult(readAnyJson(r, end, 1, limits), out);
 }
 
-const STRING_TAG = (AnyValue.STRING << 3) | WIRE.LEN;
+/** The tag of an AnyValue's string_value: a lone one is the common shape of a value. */
+export const STRING_TAG = (AnyValue.STRING << 3) | WIRE.LEN;
 const INT_TAG = (AnyValue.INT << 3) | WIRE.VARINT;
 const DOUBLE_TAG = (AnyValue.DOUBLE << 3) | WIRE.I64;
 

@@ -2,13 +2,14 @@ import { scanByteHints, NOT_ASCII } from '../redact/byte-hints.ts';
 import type { Redactor } from '../redact/redactor.ts';
 import {
   AttributeLimitError,
+  STRING_TAG,
   readAnyValue,
   readRepeatedString,
   type AnyValueResult,
   type Attributes,
   type DecodeLimits,
 } from './attributes.ts';
-import { AnyValue, KeyValue, WIRE } from './fields.ts';
+import { KeyValue, WIRE } from './fields.ts';
 import { nestedEnd, stringAt, type Reader } from './reader.ts';
 
 /**
@@ -18,7 +19,7 @@ import { nestedEnd, stringAt, type Reader } from './reader.ts';
  * is copied from the request into its row as bytes: it never becomes a JS
  * string. Anything else (non-ASCII, a possible secret, a user redaction rule)
  * is decoded, checked and redacted as before; the stored bytes are the same
- * either way (collector/test/fuzz-decoders.test.ts compares the two paths).
+ * either way (collector/test/text-spans.test.ts compares the two paths).
  */
 
 /** An AnyValue as read by readValueSpan: a span of the request (start >= 0), or text. */
@@ -31,8 +32,6 @@ export interface ValueSpan extends AnyValueResult {
 export function valueSpan(): ValueSpan {
   return { text: '', num: undefined, start: -1, len: 0 };
 }
-
-const STRING_TAG = (AnyValue.STRING << 3) | WIRE.LEN;
 
 /** Reads an AnyValue ending at end: a lone string_value is left in place as a span. */
 export function readValueSpan(r: Reader, end: number, limits: DecodeLimits, out: ValueSpan): void {

@@ -169,10 +169,7 @@ export class Redactor {
     if (this.userRules.length > 0) return false;
     if (key !== undefined && this.sensitiveKeys && this.isSensitiveKey(key)) return false;
     if (hints === 0 || length < this.minLength) return true;
-    for (const rule of this.builtins) {
-      if ((hints & rule.hint) !== 0 && length >= rule.minLength) return false;
-    }
-    return true;
+    return !this.builtins.some((rule) => mayMatch(rule, hints, length));
   }
 
   private applyBuiltins(text: string): string {
@@ -181,7 +178,7 @@ export class Redactor {
     if (hints === 0) return text;
     let out = text;
     for (const rule of this.builtins) {
-      if ((hints & rule.hint) !== 0 && out.length >= rule.minLength) out = rule.apply(out);
+      if (mayMatch(rule, hints, out.length)) out = rule.apply(out);
     }
     return out;
   }
@@ -221,6 +218,15 @@ export class Redactor {
     }
     return verdict;
   }
+}
+
+/**
+ * Whether a built-in can change text of this length with these hints: its hint is
+ * there and the text is as long as its shortest match. The string path runs the
+ * rule only then, and the byte path (keepsAscii) copies text only when no rule may.
+ */
+function mayMatch(rule: BuiltinRule, hints: number, length: number): boolean {
+  return (hints & rule.hint) !== 0 && length >= rule.minLength;
 }
 
 /** Removes the numeric copies of the given keys, keeping the order of the rest. */
