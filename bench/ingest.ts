@@ -5,7 +5,7 @@ import { migrate, startLocalClickHouse, type LocalClickHouse } from '../core/src
 import { readOptions } from './lib/options.ts';
 import { cpuSecondsOf } from './lib/processes.ts';
 import { buildBatches, insertLoop, rowBinaryInsert, textInsert, type RawResult } from './lib/raw-insert.ts';
-import { detailsTable, summaryTable, type BenchResults } from './lib/report.ts';
+import { detailsTable, summaryTable, type BenchResults, type BenchRound } from './lib/report.ts';
 import { dropDatabase, openDb, runIngest, throttle, type ScenarioContext } from './lib/scenarios.ts';
 import { decodeRowBinary, toJsonEachRow, toTabSeparated } from './lib/text-formats.ts';
 import { logsRequest } from './lib/workload.ts';
@@ -22,7 +22,12 @@ const FLUSH_ROWS = 50_000; // CollectorConfig defaults (core/src/config/schema.t
 const FLUSH_BYTES = 16 * 1024 * 1024;
 const INSERT_CONCURRENCY = 2;
 
-async function rawScenario(ctx: ScenarioContext): Promise<NonNullable<BenchResults['raw']>> {
+interface RawRuns {
+  rowBinary: RawResult;
+  text?: NonNullable<BenchResults['rawText']>;
+}
+
+async function rawScenario(ctx: ScenarioContext, withText: boolean): Promise<RawRuns> {
   const o = ctx.options;
   const requests: Buffer[] = [];
   for (let i = 0; i < o.distinctRequests; i++)
@@ -41,16 +46,19 @@ async function rawScenario(ctx: ScenarioContext): Promise<NonNullable<BenchResul
     };
     const rb = batches.map((b) => ({ body: b.rowBinary, rows: b.rows }));
     const rowBinary = await measured(rb, rowBinaryInsert(db, 'logs'));
-    let jsonEachRow: RawResult | undefined;
-    let tabSeparated: RawResult | undefined;
-    if (o.rawText) {
-      const decoded = batches.map((b) => ({ rows: decodeRowBinary(b.rowBinary), n: b.rows }));
-      const json = decoded.map((d) => ({ body: toJsonEachRow(d.rows), rows: d.n }));
-      jsonEachRow = await measured(json, textInsert(ctx.clickhouse.url, db.database, 'logs', 'JSONEachRow'));
-      const tsv = decoded.map((d) => ({ body: toTabSeparated(d.rows), rows: d.n }));
-      tabSeparated = await measured(tsv, textInsert(ctx.clickhouse.url, db.database, 'logs', 'TabSeparated'));
-    }
-    return { rowBinary, ...(jsonEachRow ? { jsonEachRow } : {}), ...(tabSeparated ? { tabSeparated } : {}) };
+    if (!withText) return { rowBinary };
+    const decoded = batches.map((b) => ({ rows: decodeRowBinary(b.rowBinary), n: b.rows }));
+    const json = decoded.map((d) => ({ body: toJsonEachRow(d.rows), rows: d.n }));
+    const jsonEachRow = await measured(
+      json,
+      textInsert(ctx.clickhouse.url, db.database, 'logs', 'JSONEachRow'),
+    );
+    const tsv = decoded.map((d) => ({ body: toTabSeparated(d.rows), rows: d.n }));
+    const tabSeparated = await measured(
+      tsv,
+      textInsert(ctx.clickhouse.url, db.database, 'logs', 'TabSeparated'),
+    );
+    return { rowBinary, text: { jsonEachRow, tabSeparated } };
   } finally {
     await dropDatabase(db).catch(() => undefined);
   }
@@ -76,6 +84,7 @@ async function main(): Promise<number> {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     },
     startedAt: new Date().toISOString(),
+    rounds: [],
     errors: [],
   };
   try {
@@ -87,32 +96,49 @@ async function main(): Promise<number> {
       `ClickHouse ${results.machine.clickhouse} on ${clickhouse.url}; ${results.machine.cpus} cores (${results.machine.cpuModel}), Node ${process.version}`,
     );
     const ctx: ScenarioContext = { clickhouse, options, baseNs: BigInt(Date.now() - 60_000) * 1_000_000n };
-    const step = async (name: string, fn: () => Promise<void>) => {
+    const step = async (name: string, fn: () => Promise<void>, label = name) => {
       if (!options.scenarios.has(name)) return;
       const t0 = Date.now();
-      console.log(`-- ${name} ...`);
+      console.log(`-- ${label} ...`);
       try {
         await fn();
       } catch (err) {
         results.errors.push(`${name}: ${(err as Error).stack ?? String(err)}`);
         console.error(`-- ${name} failed:`, err);
       }
-      console.log(`-- ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(`-- ${label} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     };
-    await step('logs', async () => {
-      results.logs = await runIngest(ctx, {
-        name: 'logs',
-        kind: 'logs',
-        database: 'bench_logs',
-        concurrency: options.concurrency,
-        seconds: options.seconds,
-        warmupSeconds: options.warmupSeconds,
-        retryDelayMs: 0,
-      });
-    });
-    await step('raw', async () => {
-      results.raw = await rawScenario(ctx);
-    });
+    // Logs and raw alternate, so each round's ratio compares runs minutes apart at most.
+    for (let i = 1; i <= options.rounds; i++) {
+      const round: BenchRound = {};
+      results.rounds.push(round);
+      const of = options.rounds > 1 ? ` (round ${i} of ${options.rounds})` : '';
+      await step(
+        'logs',
+        async () => {
+          round.logs = await runIngest(ctx, {
+            name: 'logs',
+            kind: 'logs',
+            database: `bench_logs_${i}`,
+            concurrency: options.concurrency,
+            seconds: options.seconds,
+            warmupSeconds: options.warmupSeconds,
+            retryDelayMs: 0,
+          });
+        },
+        `logs${of}`,
+      );
+      await step(
+        'raw',
+        async () => {
+          // The text formats are context, measured once (in the last round).
+          const raw = await rawScenario(ctx, options.rawText && i === options.rounds);
+          round.rawRowBinary = raw.rowBinary;
+          if (raw.text) results.rawText = raw.text;
+        },
+        `raw${of}`,
+      );
+    }
     await step('overload', async () => {
       const ch = clickhouse as LocalClickHouse;
       results.overload = {
@@ -143,7 +169,7 @@ async function main(): Promise<number> {
         retryDelayMs: 0,
       });
     });
-    for (const r of [results.logs, results.overload, results.metrics]) {
+    for (const r of [...results.rounds.map((x) => x.logs), results.overload, results.metrics]) {
       if (!r) continue;
       if (r.countedRows !== r.expectedRows)
         results.errors.push(`${r.name}: ${r.countedRows} rows in ClickHouse, ${r.expectedRows} acknowledged`);

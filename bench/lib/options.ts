@@ -10,6 +10,12 @@ export interface BenchOptions {
   recordsPerRequest: number;
   distinctRequests: number;
   rawSeconds: number;
+  /**
+   * Logs-then-raw pairs, run one after the other: the host's speed drifts by
+   * tens of percent within minutes, so one pair proves little; the report
+   * gives the median and the range, and each ratio pairs neighbouring runs.
+   */
+  rounds: number;
   /** Also measure JSONEachRow and TabSeparated raw inserts (context). */
   rawText: boolean;
   overloadSeconds: number;
@@ -39,6 +45,7 @@ const DEFAULTS: Record<string, string> = {
   BENCH_RECORDS_PER_REQUEST: '1000',
   BENCH_DISTINCT_REQUESTS: '64',
   BENCH_RAW_SECONDS: '10',
+  BENCH_ROUNDS: '3',
   BENCH_RAW_TEXT: 'true',
   BENCH_OVERLOAD_SECONDS: '20',
   BENCH_OVERLOAD_CONCURRENCY: '128',
@@ -82,6 +89,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     recordsPerRequest: num('BENCH_RECORDS_PER_REQUEST', 1),
     distinctRequests: num('BENCH_DISTINCT_REQUESTS', 1),
     rawSeconds: num('BENCH_RAW_SECONDS', 1),
+    rounds: Math.floor(num('BENCH_ROUNDS', 1)),
     rawText: bool('BENCH_RAW_TEXT'),
     overloadSeconds: num('BENCH_OVERLOAD_SECONDS', 1),
     overloadConcurrency: num('BENCH_OVERLOAD_CONCURRENCY', 1),
