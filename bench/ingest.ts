@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrate, startLocalClickHouse, type LocalClickHouse } from '../core/src/index.ts';
+import { migrate, parseConfig, startLocalClickHouse, type LocalClickHouse } from '../core/src/index.ts';
 import { readOptions } from './lib/options.ts';
 import { cpuSecondsOf } from './lib/processes.ts';
 import { buildBatches, insertLoop, rowBinaryInsert, textInsert, type RawResult } from './lib/raw-insert.ts';
@@ -18,8 +18,8 @@ import { logsRequest } from './lib/workload.ts';
  * own ClickHouse, a collector child per scenario and a load-client child; stops
  * them all. Exits non-zero only on errors, never on a missed target.
  */
-const FLUSH_ROWS = 50_000; // CollectorConfig defaults (core/src/config/schema.ts)
-const FLUSH_BYTES = 16 * 1024 * 1024;
+// The collector's defaults, so the reference's batches follow them.
+const { flushRows: FLUSH_ROWS, flushBytes: FLUSH_BYTES } = parseConfig({}).collector;
 const INSERT_CONCURRENCY = 2;
 
 interface RawRuns {

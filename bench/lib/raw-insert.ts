@@ -31,7 +31,13 @@ export interface RawResult {
   clickhouseCpuSeconds: number;
 }
 
-/** Decodes the requests as the collector would (untimed) and groups the rows into batches. */
+/**
+ * Decodes the requests as the collector would (untimed) and groups the rows into
+ * batches as a busy collector seals them: full batches only, going round the
+ * requests as often as needed (each batch with its own row ids), until every
+ * request is in one and a batch has just sealed. A partial batch would be a
+ * small INSERT that the collector under load never sends.
+ */
 export function buildBatches(requests: readonly Buffer[], flushRows: number, flushBytes: number): RawBatch[] {
   const batches: RawBatch[] = [];
   let chunks: Buffer[] = [];
@@ -40,7 +46,9 @@ export function buildBatches(requests: readonly Buffer[], flushRows: number, flu
   let ids = new RowIds(newBatchKey(), 0);
   const received = BigInt(Date.now()) * 1_000_000n;
   const logResources = new LogResourceFingerprints();
-  for (const body of requests) {
+  for (let i = 0; i < requests.length || chunks.length > 0; i++) {
+    if (i > requests.length * 1000) throw new Error('buildBatches: flushRows/flushBytes never reached');
+    const body = requests[i % requests.length] as Buffer;
     const outcome = decodeLogsProto(body, {
       limits: { maxAttributes: 256, maxDepth: 16 },
       ids: () => ids,
@@ -51,7 +59,10 @@ export function buildBatches(requests: readonly Buffer[], flushRows: number, flu
     });
     outcome.onDurable?.(); // the reference inserts log rows only; each resource's row is written once
     const logs = outcome.tables.logs;
-    if (!logs) continue;
+    if (!logs) {
+      if (i >= requests.length && chunks.length === 0) break;
+      continue;
+    }
     chunks.push(logs.bytes);
     rows += logs.rows;
     bytes += logs.bytes.length;
@@ -63,7 +74,6 @@ export function buildBatches(requests: readonly Buffer[], flushRows: number, flu
       ids = new RowIds(newBatchKey(), 0);
     }
   }
-  if (rows > 0) batches.push({ rowBinary: Buffer.concat(chunks, bytes), rows });
   return batches;
 }
 
