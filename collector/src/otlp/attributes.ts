@@ -273,14 +273,24 @@ const scratch: AnyValueResult = { text: '', num: undefined };
 
 /**
  * Attribute keys (and severity texts) repeat from record to record, so a small
- * direct-mapped cache of (UTF-8 bytes, string) answers most of them with a byte
- * comparison instead of a decode and a new string. Only bytes that readString
- * accepted are cached; anything unusual (long strings, a miss, the end of the
- * buffer) takes readString.
+ * cache of (UTF-8 bytes, string) answers most of them with a byte comparison
+ * instead of a decode and a new string. Two entries per hash set, the newest
+ * first: two common strings with the same hash (the bench workload's `user.id`
+ * and `ERROR`) no longer evict each other on every record. Only bytes that
+ * readString accepted are cached; anything unusual (long strings, a miss, the
+ * end of the buffer) takes readString.
  */
-const KEY_CACHE_SLOTS = 256;
-const keyCacheBytes: (Buffer | undefined)[] = new Array<Buffer | undefined>(KEY_CACHE_SLOTS);
-const keyCacheText: string[] = new Array<string>(KEY_CACHE_SLOTS).fill('');
+const KEY_CACHE_SETS = 256;
+const keyCacheBytes: (Buffer | undefined)[] = new Array<Buffer | undefined>(KEY_CACHE_SETS * 2);
+const keyCacheText: string[] = new Array<string>(KEY_CACHE_SETS * 2).fill('');
+
+function cachedAt(entry: number, buf: Uint8Array, start: number, len: number): boolean {
+  const cached = keyCacheBytes[entry];
+  if (cached === undefined || cached.length !== len) return false;
+  let i = 0;
+  while (i < len && cached[i] === buf[start + i]) i++;
+  return i === len;
+}
 
 export function readRepeatedString(r: Reader, field: string): string {
   const buf = r.buf;
@@ -288,24 +298,26 @@ export function readRepeatedString(r: Reader, field: string): string {
   const len = lenPos < r.len ? (buf[lenPos] as number) : 128;
   const start = lenPos + 1;
   if (len === 0 || len >= 128 || start + len > r.len) return readString(r, field);
-  const slot =
-    (len * 31 +
+  const first =
+    ((len * 31 +
       (buf[start] as number) +
       (buf[start + len - 1] as number) * 17 +
       (buf[start + (len >> 1)] as number) * 131) &
-    (KEY_CACHE_SLOTS - 1);
-  const cached = keyCacheBytes[slot];
-  if (cached !== undefined && cached.length === len) {
-    let i = 0;
-    while (i < len && cached[i] === buf[start + i]) i++;
-    if (i === len) {
-      r.pos = start + len;
-      return keyCacheText[slot] as string;
-    }
+      (KEY_CACHE_SETS - 1)) <<
+    1;
+  if (cachedAt(first, buf, start, len)) {
+    r.pos = start + len;
+    return keyCacheText[first] as string;
+  }
+  if (cachedAt(first + 1, buf, start, len)) {
+    r.pos = start + len;
+    return keyCacheText[first + 1] as string;
   }
   const key = readString(r, field);
-  keyCacheBytes[slot] = Buffer.from(buf.subarray(start, start + len));
-  keyCacheText[slot] = key;
+  keyCacheBytes[first + 1] = keyCacheBytes[first];
+  keyCacheText[first + 1] = keyCacheText[first] as string;
+  keyCacheBytes[first] = Buffer.from(buf.subarray(start, start + len));
+  keyCacheText[first] = key;
   return key;
 }
 

@@ -36,10 +36,13 @@ export class RowIds {
     this.row = firstRow;
   }
 
-  /** Returns [lo, hi] of the next id. */
+  /**
+   * The low 32 bits of the next id, as an int32 (RowWriter.u64Parts writes the
+   * same bytes for either sign; an int32 is never boxed, a uint32 above 2^31 is).
+   */
   nextLo(): number {
     if (this.row >= MAX_ROWS_PER_BATCH) throw new RangeError('batch row limit reached');
-    return (this.lowByte * 16777216 + this.row++) >>> 0;
+    return (this.lowByte * 16777216 + this.row++) | 0;
   }
 
   get high(): number {

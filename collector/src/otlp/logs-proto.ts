@@ -5,12 +5,18 @@ import { ExportRequest, LogRecord, ResourceItems, ScopeItems, WIRE } from './fie
 import { LogResourceRows, type LogResourceRef } from './log-resources.ts';
 import { LogRecordScratch, encodeLogRow, validateLogRecord } from './log-row.ts';
 import { nanosToSeconds } from './nanos.ts';
-import { createReader, decodeGuard, nestedEnd, readString, type Reader } from './reader.ts';
+import { createReader, decodeGuard, fixed32Bits, nestedEnd, readString, type Reader } from './reader.ts';
 import { encodeLogPrefix, readResource, readScope, type ResourceInfo, type ScopeInfo } from './resource.ts';
 import { RowWriter } from './row-writer.ts';
 import { readKeyValueSpan, readValueSpan, settleSpan, valueSpan } from './text-spans.ts';
 
 const EMPTY_SCOPE: ScopeInfo = { name: '', version: '' };
+/**
+ * Start and end offsets of the current scope's records, reused by every scope
+ * and request (decoding is synchronous, one scope at a time) so that a busy
+ * collector does not grow a fresh array for each scope's records.
+ */
+const RECORD_BOUNDS: number[] = [];
 
 /**
  * Reads a bytes field that holds an id: the offset of its bytes in the request,
@@ -84,13 +90,13 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
           switch (field) {
             case LogRecord.TIME_UNIX_NANO:
               if (wt !== WIRE.I64) break;
-              rec.timeLo = r.fixed32();
-              rec.timeHi = r.fixed32();
+              rec.timeLo = fixed32Bits(r);
+              rec.timeHi = fixed32Bits(r);
               continue;
             case LogRecord.OBSERVED_TIME_UNIX_NANO:
               if (wt !== WIRE.I64) break;
-              rec.obsLo = r.fixed32();
-              rec.obsHi = r.fixed32();
+              rec.obsLo = fixed32Bits(r);
+              rec.obsHi = fixed32Bits(r);
               continue;
             case LogRecord.SEVERITY_NUMBER:
               if (wt !== WIRE.VARINT) break;
@@ -166,7 +172,7 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
 
     const readScopeLogs = (end: number, resource: ResourceInfo, fingerprint: LogResourceRef): void => {
       let scope = EMPTY_SCOPE;
-      const records: number[] = [];
+      let bounds = 0;
       // Two passes: the scope may follow its records on the wire.
       while (r.pos < end) {
         const tag = r.uint32();
@@ -177,14 +183,15 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
           scope = readScope(r, sEnd);
         } else if (field === ScopeItems.ITEMS && wt === WIRE.LEN) {
           const recEnd = nestedEnd(r, end);
-          records.push(r.pos, recEnd);
+          RECORD_BOUNDS[bounds++] = r.pos;
+          RECORD_BOUNDS[bounds++] = recEnd;
           r.pos = recEnd;
         } else r.skipType(wt);
       }
       const prefix = encodeLogPrefix(resource, scope, fingerprint);
-      for (let i = 0; i < records.length; i += 2) {
-        r.pos = records[i] as number;
-        readRecord(records[i + 1] as number, prefix);
+      for (let i = 0; i < bounds; i += 2) {
+        r.pos = RECORD_BOUNDS[i] as number;
+        readRecord(RECORD_BOUNDS[i + 1] as number, prefix);
       }
       r.pos = end;
     };

@@ -1,10 +1,11 @@
 /**
  * Unix nanoseconds as two uint32 halves (as fixed64 arrives on the wire),
  * converted to whole seconds without BigInt: 1e9 = 2^9 * 1953125, so dividing
- * by 2^9 first keeps every intermediate below 2^53.
+ * by 2^9 first keeps every intermediate below 2^53. Each half may be given as
+ * uint32 or as int32 (the same bits).
  */
 export function nanosToSeconds(lo: number, hi: number): number {
-  const q = hi * 8388608 + Math.floor(lo / 512); // (hi * 2^32 + lo) / 2^9
+  const q = (hi >>> 0) * 8388608 + ((lo >>> 0) >>> 9); // (hi * 2^32 + lo) / 2^9
   return Math.floor(q / 1953125);
 }
 

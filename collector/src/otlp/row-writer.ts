@@ -1,4 +1,7 @@
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+/** Scratch for doubles: written here, copied out as 8 little-endian bytes. */
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
 
 /**
  * A growable buffer that writes ClickHouse RowBinary values. Strings are
@@ -60,24 +63,45 @@ export class RowWriter {
     this.pos += 2;
   }
 
+  /*
+   * 32-bit values are written byte by byte (a typed-array store keeps the low 8
+   * bits): the same bytes as writeUInt32LE(value >>> 0), for a value given as
+   * uint32 or as int32, without passing a boxed number above 2^31 to a call.
+   */
+
   u32(value: number): void {
     this.ensure(4);
-    this.buf.writeUInt32LE(value >>> 0, this.pos);
-    this.pos += 4;
+    this.put32(value);
   }
 
   i32(value: number): void {
     this.ensure(4);
-    this.buf.writeInt32LE(value | 0, this.pos);
-    this.pos += 4;
+    this.put32(value);
   }
 
-  /** UInt64 from its low and high 32-bit halves. */
+  /** UInt64 from its low and high 32-bit halves (each uint32 or int32). */
   u64Parts(lo: number, hi: number): void {
     this.ensure(8);
-    this.buf.writeUInt32LE(lo >>> 0, this.pos);
-    this.buf.writeUInt32LE(hi >>> 0, this.pos + 4);
-    this.pos += 8;
+    this.put32(lo);
+    this.put32(hi);
+  }
+
+  private put32(v: number): void {
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = v;
+    buf[p + 1] = v >>> 8;
+    buf[p + 2] = v >>> 16;
+    buf[p + 3] = v >>> 24;
+    this.pos = p + 4;
+  }
+
+  private put64f(value: number): void {
+    F64[0] = value;
+    const buf = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < 8; i++) buf[p + i] = F64_BYTES[i] as number;
+    this.pos = p + 8;
   }
 
   /** UInt64 from a non-negative JS number (exact below 2^53). */
@@ -88,8 +112,7 @@ export class RowWriter {
 
   f64(value: number): void {
     this.ensure(8);
-    this.buf.writeDoubleLE(value, this.pos);
-    this.pos += 8;
+    this.put64f(value);
   }
 
   string(value: string): void {
@@ -156,10 +179,7 @@ export class RowWriter {
   f64Array(values: readonly number[], count = values.length): void {
     this.varint(count);
     this.ensure(count * 8);
-    for (let i = 0; i < count; i++) {
-      this.buf.writeDoubleLE(values[i] as number, this.pos);
-      this.pos += 8;
-    }
+    for (let i = 0; i < count; i++) this.put64f(values[i] as number);
   }
 
   u64Array(values: readonly number[], count = values.length): void {
