@@ -169,12 +169,17 @@ async function main(): Promise<number> {
         retryDelayMs: 0,
       });
     });
-    for (const r of [...results.rounds.map((x) => x.logs), results.overload, results.metrics]) {
+    const checked = [
+      ...results.rounds.map((x, i) => ({ label: `logs (round ${i + 1})`, r: x.logs })),
+      { label: 'overload', r: results.overload },
+      { label: 'metrics', r: results.metrics },
+    ];
+    for (const { label, r } of checked) {
       if (!r) continue;
       if (r.countedRows !== r.expectedRows)
-        results.errors.push(`${r.name}: ${r.countedRows} rows in ClickHouse, ${r.expectedRows} acknowledged`);
+        results.errors.push(`${label}: ${r.countedRows} rows in ClickHouse, ${r.expectedRows} acknowledged`);
       if (r.run.otherStatus > 0 || r.run.rejectedItems > 0)
-        results.errors.push(`${r.name}: unexpected answers: ${r.run.firstError}`);
+        results.errors.push(`${label}: unexpected answers: ${r.run.firstError}`);
     }
   } catch (err) {
     results.errors.push((err as Error).stack ?? String(err));

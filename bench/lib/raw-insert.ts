@@ -46,8 +46,12 @@ export function buildBatches(requests: readonly Buffer[], flushRows: number, flu
   let ids = new RowIds(newBatchKey(), 0);
   const received = BigInt(Date.now()) * 1_000_000n;
   const logResources = new LogResourceFingerprints();
+  let rowsThisPass = 0;
   for (let i = 0; i < requests.length || chunks.length > 0; i++) {
-    if (i > requests.length * 1000) throw new Error('buildBatches: flushRows/flushBytes never reached');
+    if (i % requests.length === 0 && i > 0) {
+      if (rowsThisPass === 0) throw new Error('buildBatches: the requests hold no log rows');
+      rowsThisPass = 0;
+    }
     const body = requests[i % requests.length] as Buffer;
     const outcome = decodeLogsProto(body, {
       limits: { maxAttributes: 256, maxDepth: 16 },
@@ -59,10 +63,8 @@ export function buildBatches(requests: readonly Buffer[], flushRows: number, flu
     });
     outcome.onDurable?.(); // the reference inserts log rows only; each resource's row is written once
     const logs = outcome.tables.logs;
-    if (!logs) {
-      if (i >= requests.length && chunks.length === 0) break;
-      continue;
-    }
+    if (!logs) continue;
+    rowsThisPass += logs.rows;
     chunks.push(logs.bytes);
     rows += logs.rows;
     bytes += logs.bytes.length;

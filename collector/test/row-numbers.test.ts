@@ -111,14 +111,24 @@ describe('fixed32Bits and nanosToSeconds', () => {
     expect(() => fixed32Bits(r)).toThrow(RangeError);
   });
 
-  it('nanosToSeconds is floor(ns / 1e9) for halves given as uint32 or int32', () => {
+  it('nanosToSeconds is floor(ns / 1e9) below 2^62 ns, for halves given as uint32 or int32', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), (ns) => {
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 62n - 1n }), (ns) => {
         const lo = Number(ns & 0xffffffffn);
         const hi = Number(ns >> 32n);
         const seconds = Number(ns / 1_000_000_000n);
         expect(nanosToSeconds(lo, hi)).toBe(seconds);
         expect(nanosToSeconds(lo | 0, hi | 0)).toBe(seconds);
+      }),
+    );
+  });
+  it('nanosToSeconds from 2^62 ns on is past 2^32 seconds, where the row encoders clamp', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 2n ** 62n, max: 2n ** 64n - 1n }), (ns) => {
+        const lo = Number(ns & 0xffffffffn);
+        const hi = Number(ns >> 32n);
+        expect(nanosToSeconds(lo, hi)).toBeGreaterThan(4294967295);
+        expect(nanosToSeconds(lo | 0, hi | 0)).toBeGreaterThan(4294967295);
       }),
     );
   });

@@ -14,9 +14,12 @@ const EMPTY_SCOPE: ScopeInfo = { name: '', version: '' };
 /**
  * Start and end offsets of the current scope's records, reused by every scope
  * and request (decoding is synchronous, one scope at a time) so that a busy
- * collector does not grow a fresh array for each scope's records.
+ * collector does not grow a fresh array for each scope's records. Dropped after
+ * a scope of more than RECORD_BOUNDS_KEPT records, so that one huge request of
+ * tiny records does not pin its offsets' memory for the life of the process.
  */
 const RECORD_BOUNDS: number[] = [];
+const RECORD_BOUNDS_KEPT = 2 * 16_384;
 
 /**
  * Reads a bytes field that holds an id: the offset of its bytes in the request,
@@ -193,6 +196,7 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
         r.pos = RECORD_BOUNDS[i] as number;
         readRecord(RECORD_BOUNDS[i + 1] as number, prefix);
       }
+      if (bounds > RECORD_BOUNDS_KEPT) RECORD_BOUNDS.length = 0;
       r.pos = end;
     };
 

@@ -1,8 +1,10 @@
 /**
- * Unix nanoseconds as two uint32 halves (as fixed64 arrives on the wire),
+ * Unix nanoseconds as two 32-bit halves (as fixed64 arrives on the wire),
  * converted to whole seconds without BigInt: 1e9 = 2^9 * 1953125, so dividing
- * by 2^9 first keeps every intermediate below 2^53. Each half may be given as
- * uint32 or as int32 (the same bits).
+ * by 2^9 first keeps the intermediate below 2^53, and the result exact, for
+ * every time below 2^62 ns (year 2116). Later times come out approximately,
+ * which is harmless: they are past 2^32 seconds, where the encoders clamp.
+ * Each half may be given as uint32 or as int32 (the same bits).
  */
 export function nanosToSeconds(lo: number, hi: number): number {
   const q = (hi >>> 0) * 8388608 + ((lo >>> 0) >>> 9); // (hi * 2^32 + lo) / 2^9

@@ -64,7 +64,7 @@ export const CollectorConfig = Type.Object({
   maxAnyValueDepth: Type.Integer({ minimum: 1, maximum: 64, default: 16 }),
   /**
    * A flush starts when a batch reaches any of these. ClickHouse's CPU per row
-   * falls by 10-15% from 16 to 32 MiB INSERTs (fewer parts to write and
+   * falls by about 15% from 16 to 32 MiB INSERTs (fewer parts to write and
    * merge: `npm run bench:clickhouse`, docs/benchmarks.md).
    */
   flushRows: Type.Integer({ minimum: 1, default: 100_000 }),
