@@ -5,6 +5,7 @@ import { LOG_INSERT_COLUMNS, migrate, sql, startLocalClickHouse, type Db } from 
 import { cpuByThread, cpuSecondsOf } from './lib/processes.ts';
 import { intEnv, loadAverage, machineLine } from './lib/query-bench-env.ts';
 import { buildBatches, insertLoop, rowBinaryInsert } from './lib/raw-insert.ts';
+import { runMain } from './lib/run-main.ts';
 import { dropDatabase, openDb } from './lib/scenarios.ts';
 import { logsRequest } from './lib/workload.ts';
 
@@ -179,10 +180,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

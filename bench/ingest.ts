@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { migrate, parseConfig, startLocalClickHouse, type LocalClickHouse } from '../core/src/index.ts';
 import { readOptions } from './lib/options.ts';
+import { runMain } from './lib/run-main.ts';
 import { cpuSecondsOf } from './lib/processes.ts';
 import { buildBatches, insertLoop, rowBinaryInsert, textInsert, type RawResult } from './lib/raw-insert.ts';
 import { detailsTable, summaryTable, type BenchResults, type BenchRound } from './lib/report.ts';
@@ -203,10 +204,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);
