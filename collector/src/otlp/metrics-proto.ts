@@ -19,6 +19,7 @@ import { MetricsEncoder } from './metrics-encoder.ts';
 import {
   createReader,
   decodeGuard,
+  fixed32Bits,
   nestedEnd,
   readFixed64Number,
   readString,
@@ -61,11 +62,11 @@ function readAttr(r: Reader, end: number, ctx: DecodeContext, p: PointScratch): 
 
 function readTime(r: Reader, p: PointScratch, start: boolean): void {
   if (start) {
-    p.startLo = r.fixed32();
-    p.startHi = r.fixed32();
+    p.startLo = fixed32Bits(r);
+    p.startHi = fixed32Bits(r);
   } else {
-    p.timeLo = r.fixed32();
-    p.timeHi = r.fixed32();
+    p.timeLo = fixed32Bits(r);
+    p.timeHi = fixed32Bits(r);
   }
 }
 

@@ -4,7 +4,7 @@ import { CollectorErrors } from '../errors.ts';
 
 /**
  * Thin helpers over protobufjs' Reader for the hot path: bounds-checked nested
- * messages, strict UTF-8 strings and fixed64 as two uint32 halves (no Long).
+ * messages, strict UTF-8 strings and fixed64 as two 32-bit halves (no Long).
  */
 export type Reader = protobuf.Reader;
 export const Reader = protobuf.Reader;
@@ -61,12 +61,6 @@ export function fixed32Bits(r: Reader): number {
     ((b[p + 2] as number) << 16) |
     ((b[p + 3] as number) << 24)
   );
-}
-
-/** fixed64 as [lo, hi]; stored into the given pair to avoid allocation. */
-export function readFixed64(r: Reader, out: { lo: number; hi: number }): void {
-  out.lo = r.fixed32();
-  out.hi = r.fixed32();
 }
 
 /** fixed64 as a JS number (counts): exact below 2^53. */
