@@ -2,9 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LOG_INSERT_COLUMN_SPECS, LOG_RESOURCE_COLUMNS, type ColumnSpec } from '../../core/src/index.ts';
 import {
-  LogResourceFingerprints,
-  RowIds,
-  SeriesFingerprints,
   decodeLogsJson,
   decodeLogsProto,
   decodeMetricsJson,
@@ -37,6 +34,7 @@ import {
   type Scope,
   type SummaryPoint,
 } from './helpers/otlp-model.ts';
+import { decodeContext } from './helpers/decode-context.ts';
 import { expectSameBytes } from './helpers/row-bytes.ts';
 
 /**
@@ -48,14 +46,7 @@ import { expectSameBytes } from './helpers/row-bytes.ts';
 const RECEIVED = 1_700_000_000_500_000_000n;
 
 function ctx(batchKey = newBatchKey(), received = 0n): DecodeContext {
-  return {
-    limits: { maxAttributes: 256, maxDepth: 16 },
-    ids: () => new RowIds(batchKey, 0),
-    receivedLo: Number(received & 0xffffffffn),
-    receivedHi: Number(received >> 32n),
-    fingerprints: new SeriesFingerprints(),
-    logResources: new LogResourceFingerprints(),
-  };
+  return decodeContext(batchKey, received);
 }
 
 /** Runs a decode of hostile input: it may succeed or fail with the payload error, nothing else, and must not hang. */

@@ -5,15 +5,9 @@ import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger, sql } from '../../core/src/index.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
-import {
-  IngestPipeline,
-  LogResourceFingerprints,
-  RowIds,
-  SeriesFingerprints,
-  decodeLogsProto,
-  newBatchKey,
-} from '../src/index.ts';
+import { IngestPipeline, decodeLogsProto, newBatchKey } from '../src/index.ts';
 import { RowWriter } from '../src/otlp/row-writer.ts';
+import { decodeContext } from './helpers/decode-context.ts';
 import { encodeLogsProto, logsRequest, simpleLog } from './helpers/otlp-model.ts';
 import { selectLogRows } from './helpers/stored-rows.ts';
 
@@ -35,14 +29,10 @@ describe('WAL from before log_resources', () => {
     t = await createTestDb();
     const key = newBatchKey();
     const received = 1_700_000_100n * 1_000_000_000n;
-    const outcome = decodeLogsProto(encodeLogsProto(logsRequest('legacy-svc', [simpleLog('old row')])), {
-      limits: { maxAttributes: 256, maxDepth: 16 },
-      ids: () => new RowIds(key, 0),
-      receivedLo: Number(received & 0xffffffffn),
-      receivedHi: Number(received >> 32n),
-      fingerprints: new SeriesFingerprints(),
-      logResources: new LogResourceFingerprints(),
-    });
+    const outcome = decodeLogsProto(
+      encodeLogsProto(logsRequest('legacy-svc', [simpleLog('old row')])),
+      decodeContext(key, received),
+    );
     const logs = outcome.tables.logs;
     if (!logs) throw new Error('no row decoded');
     // The old layout: the row without its trailing fingerprint, then the resource arrays.

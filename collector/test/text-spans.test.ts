@@ -3,10 +3,7 @@ import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import {
   BUILTIN_NAMES,
-  LogResourceFingerprints,
   Redactor,
-  RowIds,
-  SeriesFingerprints,
   decodeLogsJson,
   decodeLogsProto,
   newBatchKey,
@@ -22,6 +19,7 @@ import {
   type LogRecord,
   type LogsRequest,
 } from './helpers/otlp-model.ts';
+import { decodeContext } from './helpers/decode-context.ts';
 import { expectSameBytes } from './helpers/row-bytes.ts';
 
 /**
@@ -35,15 +33,7 @@ import { expectSameBytes } from './helpers/row-bytes.ts';
 const RECEIVED = 1_700_000_000_500_000_000n;
 
 function ctx(batchKey: number, redactor: Redactor | undefined): DecodeContext {
-  return {
-    limits: { maxAttributes: 256, maxDepth: 16 },
-    ids: () => new RowIds(batchKey, 0),
-    receivedLo: Number(RECEIVED & 0xffffffffn),
-    receivedHi: Number(RECEIVED >> 32n),
-    fingerprints: new SeriesFingerprints(),
-    logResources: new LogResourceFingerprints(),
-    redactor,
-  };
+  return decodeContext(batchKey, RECEIVED, redactor);
 }
 
 /** Fragments the built-in rules look for, near misses, and a little non-ASCII. */
