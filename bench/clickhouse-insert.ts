@@ -25,6 +25,9 @@ import { logsRequest } from './lib/workload.ts';
  * 62 requests' rows at the default 32 MiB, and held 31 at the former 16 MiB.
  */
 
+/** Log records per request of the workload: a case counts requests, the report rows. */
+const RECORDS_PER_REQUEST = 1000;
+
 interface Case {
   label: string;
   requestsPerBatch: number;
@@ -101,7 +104,7 @@ async function main(): Promise<number> {
   const results: CaseResult[] = [];
   try {
     const baseNs = BigInt(Date.now() - 60_000) * 1_000_000n;
-    const requests = Array.from({ length: 64 }, (_, i) => logsRequest(1 + i, 1000, baseNs));
+    const requests = Array.from({ length: 64 }, (_, i) => logsRequest(1 + i, RECORDS_PER_REQUEST, baseNs));
     // One batch per request: the rows the collector writes for it.
     const perRequest = buildBatches(requests, 1, Number.MAX_SAFE_INTEGER).map((b) => b.rowBinary);
     const version = await (async () => {
@@ -130,7 +133,7 @@ async function main(): Promise<number> {
             }
             prepared.set(c.label, batches);
           }
-          const rowsPerBatch = c.requestsPerBatch * 1000;
+          const rowsPerBatch = c.requestsPerBatch * RECORDS_PER_REQUEST;
           const items = batches.map((body) => ({ body, rows: rowsPerBatch }));
           const ev0 = await writerEvents(db);
           const threads0 = cpuByThread(clickhouse.pid);
