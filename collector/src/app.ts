@@ -7,6 +7,7 @@ import { bindGrpc, buildGrpcReceiver } from './grpc/server.ts';
 import { buildHttpReceiver } from './http/server.ts';
 import { Ingestor } from './ingest.ts';
 import { IngestPipeline } from './pipeline/pipeline.ts';
+import { LogTranscoder } from './otlp/log-transcoder.ts';
 import { Redactor } from './redact/redactor.ts';
 import { VersionSightings } from './versions/sightings.ts';
 
@@ -59,6 +60,7 @@ export function buildCollector(options: BuildCollectorOptions): Collector {
     { maxAttributes: config.maxAttributesPerRecord, maxDepth: config.maxAnyValueDepth },
     redactor && !redactor.empty ? redactor : undefined,
     sightings,
+    config.wasmTranscoder ? new LogTranscoder() : undefined,
   );
   const auth = new TokenCheck(config.authTokens);
   const http = buildHttpReceiver({ ingestor, pipeline, auth, maxBodyBytes: config.maxBodyBytes });

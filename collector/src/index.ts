@@ -9,6 +9,7 @@ export {
 export { IngestPipeline, type PipelineOptions, type PipelineStats } from './pipeline/pipeline.ts';
 export { recoverWal, readWalFile, type RecoveredBatch } from './pipeline/wal.ts';
 export { decodeLogsProto } from './otlp/logs-proto.ts';
+export { LogTranscoder } from './otlp/log-transcoder.ts';
 export { decodeLogsJson } from './otlp/logs-json.ts';
 export { decodeMetricsProto } from './otlp/metrics-proto.ts';
 export { decodeMetricsJson } from './otlp/metrics-json.ts';

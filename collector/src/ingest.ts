@@ -6,6 +6,7 @@ import type { DecodeContext, DecodeOutcome } from './otlp/decoded.ts';
 import { decodeLogsJson } from './otlp/logs-json.ts';
 import { decodeLogsProto } from './otlp/logs-proto.ts';
 import { LogResourceFingerprints } from './otlp/log-resources.ts';
+import type { LogTranscoder } from './otlp/log-transcoder.ts';
 import { SeriesFingerprints } from './otlp/metric-row.ts';
 import { decodeMetricsJson } from './otlp/metrics-json.ts';
 import { decodeMetricsProto } from './otlp/metrics-proto.ts';
@@ -40,6 +41,8 @@ export class Ingestor {
     private readonly redactor?: Redactor,
     /** Service version sightings (inferred deploys); absent = not recorded. */
     private readonly sightings?: VersionSightings,
+    /** Common protobuf log records in WebAssembly; absent = the JS decoder reads them all. */
+    private readonly transcoder?: LogTranscoder,
   ) {}
 
   /** Throws HUB_OTLP_OVERLOADED / STORAGE_UNAVAILABLE / SHUTTING_DOWN when the request must be retried later. */
@@ -71,6 +74,7 @@ export class Ingestor {
       fingerprints: this.fingerprints,
       logResources: this.logResources,
       redactor: this.redactor,
+      transcoder: this.transcoder,
       sighted: sightings ? (resource) => sightings.note(resource, receivedMs) : undefined,
     };
     let outcome: DecodeOutcome;

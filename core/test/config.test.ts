@@ -36,6 +36,7 @@ const DEFAULTS: HubConfig = {
     retryAfterSeconds: 2,
     walDir: '.hub-data/wal',
     walFsync: true,
+    wasmTranscoder: true,
     redaction: {
       enabled: true,
       builtins: ['bearer-token', 'url-password', 'password-field', 'email', 'payment-card'],

@@ -4,6 +4,7 @@ import type { RowIds } from './ids.ts';
 import type { RowWriter } from './row-writer.ts';
 import type { LogResourceFingerprints, LogResourceRows } from './log-resources.ts';
 import type { SeriesFingerprints } from './metric-row.ts';
+import type { LogTranscoder } from './log-transcoder.ts';
 import type { ResourceInfo } from './resource.ts';
 
 /**
@@ -51,6 +52,11 @@ export interface DecodeContext {
   logResources: LogResourceFingerprints;
   /** Replaces secrets in log bodies and attribute values (logs only); absent = store as sent. */
   redactor?: Redactor;
+  /**
+   * The WebAssembly transcoder for the common case of a protobuf log record
+   * (log-transcoder.ts); absent: the JS decoder reads every record.
+   */
+  transcoder?: LogTranscoder;
   /** Called once per decoded resource (never per record): service.version sightings for inferred deploys. */
   sighted?: (resource: ResourceInfo) => void;
 }

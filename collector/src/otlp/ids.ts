@@ -27,7 +27,8 @@ export function batchIdRange(batchKey: number): { first: bigint; last: bigint } 
 /** Writes consecutive ids of one batch starting at firstRow. */
 export class RowIds {
   private readonly hi: number;
-  private readonly lowByte: number;
+  /** The batch key's low byte: the top byte of every id's low half. */
+  readonly lowByte: number;
   row: number;
 
   constructor(batchKey: number, firstRow: number) {

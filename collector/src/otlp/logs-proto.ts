@@ -74,6 +74,9 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
     // Straight into the batch's memory when it has room; else a scratch writer, copied out.
     const direct = ctx.writer?.('logs', sizeHint);
     const w = direct ?? acquireWriter(sizeHint);
+    const t = ctx.transcoder?.begin(buf, ctx.limits, ctx.redactor, ctx.receivedLo, ctx.receivedHi)
+      ? ctx.transcoder
+      : undefined;
     const rec = new LogRecordScratch();
     rec.readFrom(buf);
     const rejections = new Rejections();
@@ -192,10 +195,20 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
         } else r.skipType(wt);
       }
       const prefix = encodeLogPrefix(resource, scope, fingerprint);
+      t?.scope(prefix, ids, w, buf.length);
       for (let i = 0; i < bounds; i += 2) {
-        r.pos = RECORD_BOUNDS[i] as number;
-        readRecord(RECORD_BOUNDS[i + 1] as number, prefix);
+        const start = RECORD_BOUNDS[i] as number;
+        const recEnd = RECORD_BOUNDS[i + 1] as number;
+        if (t !== undefined) {
+          if (t.record(start, recEnd)) continue;
+          // The transcoder declined this record: its rows so far go first, then the JS decoder's.
+          rows += t.flush();
+        }
+        r.pos = start;
+        readRecord(recEnd, prefix);
+        t?.resume();
       }
+      if (t !== undefined) rows += t.flush();
       if (bounds > RECORD_BOUNDS_KEPT) RECORD_BOUNDS.length = 0;
       r.pos = end;
     };
@@ -239,6 +252,11 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
         const end = nestedEnd(r, r.len);
         readResourceLogs(end);
       } else r.skipType(tag & 7);
+    }
+    if (t !== undefined) {
+      const done = t.end();
+      if (done.minTs < minTs) minTs = done.minTs;
+      if (done.maxTs > maxTs) maxTs = done.maxTs;
     }
     const logs = rows > 0 ? { bytes: direct ? w.view() : w.take(), rows, minTs, maxTs } : undefined;
     if (!direct) releaseWriter(w);

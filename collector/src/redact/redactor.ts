@@ -133,7 +133,19 @@ export class Redactor {
     this.ruleNames = [...names];
     this.minLength = Math.min(...builtins.map((r) => r.minLength));
     this.sensitiveKeys = config.builtins.includes('password-field');
+    this.byteChecks = { minLength: this.minLength, sensitiveKeys: this.sensitiveKeys };
   }
+
+  /**
+   * What the byte-level checks of a value need (collector/wasm/log-transcoder.ts): the
+   * shortest built-in match and whether credential keys are redacted; null with user
+   * rules, whose patterns may match anything, so every value must be decoded.
+   */
+  byteRules(): { minLength: number; sensitiveKeys: boolean } | null {
+    return this.userRules.length > 0 ? null : this.byteChecks;
+  }
+
+  private readonly byteChecks: { minLength: number; sensitiveKeys: boolean };
 
   /** True when no rule is configured: callers may skip redaction altogether. */
   get empty(): boolean {

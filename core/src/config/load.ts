@@ -27,6 +27,7 @@ const ENV_BINDINGS: ReadonlyArray<readonly [string, string, 'string' | 'int' | '
   ['HUB_COLLECTOR_MAX_PENDING_BYTES', 'collector.maxPendingBytes', 'int'],
   ['HUB_COLLECTOR_WAL_DIR', 'collector.walDir', 'string'],
   ['HUB_COLLECTOR_WAL_FSYNC', 'collector.walFsync', 'bool'],
+  ['HUB_COLLECTOR_WASM_TRANSCODER', 'collector.wasmTranscoder', 'bool'],
   ['HUB_REDACTION', 'collector.redaction.enabled', 'bool'],
   ['HUB_API_HOST', 'api.host', 'string'],
   ['HUB_API_PORT', 'api.port', 'int'],

@@ -77,6 +77,11 @@ export const CollectorConfig = Type.Object({
   /** Write-ahead log folder: acknowledged rows are fsynced here before the answer. */
   walDir: Type.String({ default: '.hub-data/wal' }),
   walFsync: Type.Boolean({ default: true }),
+  /**
+   * Transcode common protobuf log records in WebAssembly (collector/wasm); false: the
+   * JS decoder reads every record. Both write the same rows (docs/ingest.md#decoding).
+   */
+  wasmTranscoder: Type.Boolean({ default: true }),
   redaction: RedactionConfig,
 });
 

@@ -1,0 +1,212 @@
+import { readFileSync } from 'node:fs';
+import type { Redactor } from '../redact/redactor.ts';
+import type { DecodeLimits } from './attributes.ts';
+import type { RowIds } from './ids.ts';
+import type { RowWriter } from './row-writer.ts';
+
+/**
+ * The WebAssembly transcoder of log records (collector/wasm/log-transcoder.ts,
+ * built by `npm run build:wasm`): the common case of a LogRecord, from protobuf
+ * straight to its RowBinary row, the same bytes as the JS decoder writes. The
+ * JS decoder (logs-proto.ts) walks resources and scopes, hands each record here
+ * first, and reads any record the transcoder declines itself, so every error,
+ * rejection and redaction stays the JS decoder's (docs/ingest.md "Decoding").
+ *
+ * Memory layout of the module's linear memory, from heapBase(): the request,
+ * then the scope's row prefix, then the output rows (OUTPUT_BYTES), copied into
+ * the batch when the scope ends, the output is full, or a record falls back.
+ */
+/** The part of the WebAssembly JS API used here (@types/node 20 does not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+const MODULE = new Wasm.Module(readFileSync(new URL('../../wasm/log-transcoder.wasm', import.meta.url)));
+
+const DONE = 1;
+const FULL = 2;
+/** Requests above this size are decoded by JS alone, so the module's memory stays small (it never shrinks). */
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+const OUTPUT_BYTES = 1024 * 1024;
+const PAGE = 65536;
+
+interface Exports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  heapBase(): number;
+  configure(
+    redact: number,
+    sensitiveKeys: number,
+    minLength: number,
+    maxAttributes: number,
+    recvLo: number,
+    recvHi: number,
+  ): void;
+  scope(
+    prefix: number,
+    prefixLen: number,
+    lowByte: number,
+    high: number,
+    row: number,
+    out: number,
+    outEnd: number,
+  ): void;
+  record(start: number, end: number): number;
+  written(): number;
+  drained(): void;
+  nextRow(): number;
+  setRow(row: number): void;
+  lowestTs(): number;
+  highestTs(): number;
+}
+
+/** Rows the transcoder wrote for a request: how many and their timestamp range. */
+export interface TranscodedRows {
+  rows: number;
+  minTs: number;
+  maxTs: number;
+}
+
+export class LogTranscoder {
+  private readonly wasm: Exports;
+  private readonly base: number;
+  private bytes: Uint8Array;
+  /** Where the current request's bytes sit in the module's memory (request offset 0). */
+  private inputAt = 0;
+  private outAt = 0;
+  private ids: RowIds | undefined;
+  private writer: RowWriter | undefined;
+  private rowsAtScope = 0;
+  private totals: TranscodedRows = { rows: 0, minTs: Infinity, maxTs: -Infinity };
+
+  constructor() {
+    const instance = new Wasm.Instance(MODULE, { env: { abort: transcoderAbort } });
+    this.wasm = instance.exports as unknown as Exports;
+    this.base = this.wasm.heapBase();
+    this.bytes = new Uint8Array(this.wasm.memory.buffer);
+  }
+
+  /**
+   * Takes a protobuf logs request; false when this request is JS's alone (too large,
+   * or user redaction rules, which may match anything).
+   */
+  begin(
+    buf: Buffer,
+    limits: DecodeLimits,
+    redactor: Redactor | undefined,
+    recvLo: number,
+    recvHi: number,
+  ): boolean {
+    if (buf.length > MAX_REQUEST_BYTES) return false;
+    const rules = redactor?.byteRules();
+    if (rules === null) return false;
+    this.inputAt = this.base;
+    this.totals = { rows: 0, minTs: Infinity, maxTs: -Infinity };
+    this.flushedRows = 0;
+    this.reserve(this.inputAt + buf.length);
+    this.bytes.set(buf, this.inputAt);
+    this.wasm.configure(
+      rules ? 1 : 0,
+      rules?.sensitiveKeys ? 1 : 0,
+      rules ? Math.min(rules.minLength, 0xffffffff) : 0xffffffff,
+      limits.maxAttributes,
+      recvLo,
+      recvHi,
+    );
+    return true;
+  }
+
+  /** Starts a scope's records: rows get this prefix and ids from ids, and go to w. */
+  scope(prefix: Buffer, ids: RowIds, w: RowWriter, requestBytes: number): void {
+    const prefixAt = align(this.inputAt + requestBytes);
+    this.outAt = align(prefixAt + prefix.length);
+    this.reserve(this.outAt + OUTPUT_BYTES);
+    this.bytes.set(prefix, prefixAt);
+    this.wasm.scope(
+      prefixAt,
+      prefix.length,
+      ids.lowByte,
+      ids.high,
+      ids.row,
+      this.outAt,
+      this.outAt + OUTPUT_BYTES,
+    );
+    this.ids = ids;
+    this.writer = w;
+    this.rowsAtScope = ids.row;
+  }
+
+  /**
+   * Transcodes the record at [start, end) of the request; false when the JS decoder
+   * must read it (call flush() first: rows keep their order and ids).
+   */
+  record(start: number, end: number): boolean {
+    const at = this.inputAt;
+    let res = this.wasm.record(at + start, at + end);
+    if (res === FULL && this.wasm.written() > 0) {
+      this.copyOut();
+      res = this.wasm.record(at + start, at + end);
+    }
+    return res === DONE;
+  }
+
+  /**
+   * Copies the rows written so far into the writer and hands the row ids back to
+   * RowIds; returns how many rows were transcoded since the last flush().
+   */
+  flush(): number {
+    this.copyOut();
+    if (this.ids) this.ids.row = this.wasm.nextRow();
+    const rows = this.totals.rows - this.flushedRows;
+    this.flushedRows = this.totals.rows;
+    return rows;
+  }
+
+  private flushedRows = 0;
+
+  /** The rows transcoded for this request and their timestamp range (after the last flush()). */
+  end(): TranscodedRows {
+    this.ids = undefined;
+    this.writer = undefined;
+    return this.totals;
+  }
+
+  /** After the JS decoder wrote a record: the transcoder's rows continue from RowIds'. */
+  resume(): void {
+    if (this.ids) {
+      this.wasm.setRow(this.ids.row);
+      this.rowsAtScope = this.ids.row;
+    }
+  }
+
+  /** A record that falls back ends at flush(); FULL copies out mid-scope. */
+  private copyOut(): void {
+    const n = this.wasm.written();
+    if (n === 0 || !this.writer) return;
+    const w = this.writer;
+    w.ensure(n);
+    w.buf.set(this.bytes.subarray(this.outAt, this.outAt + n), w.pos);
+    w.pos += n;
+    const t = this.totals;
+    t.rows += this.wasm.nextRow() - this.rowsAtScope;
+    t.minTs = Math.min(t.minTs, this.wasm.lowestTs());
+    t.maxTs = Math.max(t.maxTs, this.wasm.highestTs());
+    this.rowsAtScope = this.wasm.nextRow();
+    this.wasm.drained();
+  }
+
+  private reserve(bytes: number): void {
+    const memory = this.wasm.memory;
+    const have = memory.buffer.byteLength;
+    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (this.bytes.buffer !== memory.buffer) this.bytes = new Uint8Array(memory.buffer);
+  }
+}
+
+function align(n: number): number {
+  return (n + 15) & ~15;
+}
+
+function transcoderAbort(): never {
+  throw new Error('log transcoder aborted');
+}
