@@ -16,6 +16,7 @@ import {
   type DecodeOutcome,
 } from '../src/index.ts';
 import { decodeContext } from './helpers/decode-context.ts';
+import { redactionSettings } from './helpers/redactors.ts';
 import {
   encodeLogsProto,
   type AnyVal,
@@ -241,18 +242,7 @@ const request: fc.Arbitrary<LogsRequest> = fc
     ],
   }));
 
-const REDACTORS: [string, Redactor | undefined][] = [
-  ['no redaction', undefined],
-  ['every built-in', new Redactor({ builtins: [...BUILTIN_NAMES], rules: [] })],
-  ...BUILTIN_NAMES.map((name): [string, Redactor] => [name, new Redactor({ builtins: [name], rules: [] })]),
-  [
-    'a user rule',
-    new Redactor({
-      builtins: ['email'],
-      rules: [{ name: 'orders', pattern: 'orders/\\d+', replacement: 'orders/N' }],
-    }),
-  ],
-];
+const REDACTORS = redactionSettings();
 
 describe('the WebAssembly log transcoder writes the JS decoder’s rows', () => {
   for (const [name, redactor] of REDACTORS) {

@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import {
-  BUILTIN_NAMES,
-  Redactor,
-  decodeLogsJson,
-  decodeLogsProto,
-  newBatchKey,
-  type DecodeContext,
-} from '../src/index.ts';
+import { Redactor, decodeLogsJson, decodeLogsProto, newBatchKey, type DecodeContext } from '../src/index.ts';
 import { numberText } from '../src/otlp/attributes.ts';
 import { NOT_ASCII, scanByteHints } from '../src/redact/byte-hints.ts';
 import { scanHints } from '../src/redact/hints.ts';
@@ -20,6 +13,7 @@ import {
   type LogsRequest,
 } from './helpers/otlp-model.ts';
 import { decodeContext } from './helpers/decode-context.ts';
+import { redactionSettings } from './helpers/redactors.ts';
 import { expectSameBytes } from './helpers/row-bytes.ts';
 
 /**
@@ -129,18 +123,7 @@ const request: fc.Arbitrary<LogsRequest> = fc
     ],
   }));
 
-const REDACTORS: [string, Redactor | undefined][] = [
-  ['no redaction', undefined],
-  ['every built-in', new Redactor({ builtins: [...BUILTIN_NAMES], rules: [] })],
-  ...BUILTIN_NAMES.map((name): [string, Redactor] => [name, new Redactor({ builtins: [name], rules: [] })]),
-  [
-    'a user rule',
-    new Redactor({
-      builtins: [],
-      rules: [{ name: 'orders', pattern: 'orders/\\d+', replacement: 'orders/N' }],
-    }),
-  ],
-];
+const REDACTORS = redactionSettings();
 
 describe('the byte scan behind text spans', () => {
   it('sets every hint scanHints() sets on the same ASCII text', () => {
