@@ -3,7 +3,17 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.hub-data/**', 'web/**', 'docs/**', 'coverage/**', 'collector/wasm/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '.hub-data/**',
+      'web/**',
+      'docs/**',
+      'coverage/**',
+      'collector/wasm/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

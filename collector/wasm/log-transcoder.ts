@@ -71,7 +71,7 @@ function gramSlot(g: u32): u32 {
 function addGram(g: u32): void {
   const slot = gramSlot(g);
   const at = FILTER + <usize>(slot >> 3);
-  store<u8>(at, load<u8>(at) | ((<u8>1) << (<u8>(slot & 7))));
+  store<u8>(at, <u8>((<u32>load<u8>(at)) | (1 << (slot & 7))));
 }
 
 addGram(GRAM_BEAR);
