@@ -15,6 +15,10 @@ import {
   type DecodeContext,
   type DecodeOutcome,
 } from '../src/index.ts';
+import { SENSITIVE_KEY } from '../src/redact/builtins.ts';
+import { NOT_ASCII } from '../src/redact/byte-hints.ts';
+import { scanHints } from '../src/redact/hints.ts';
+import { RowWriter } from '../src/otlp/row-writer.ts';
 import { decodeContext } from './helpers/decode-context.ts';
 import { redactionSettings } from './helpers/redactors.ts';
 import {
@@ -47,12 +51,15 @@ function decode(
   redactor: Redactor | undefined,
   withWasm: boolean,
   maxAttributes = 256,
+  direct = false,
 ): Result {
   const ctx: DecodeContext = {
     ...decodeContext(batchKey, RECEIVED, redactor),
     limits: { maxAttributes, maxDepth: 16 },
     transcoder: withWasm ? transcoder : undefined,
   };
+  // As in the collector: rows go straight into batch memory (here a small buffer that must grow).
+  if (direct) ctx.writer = () => RowWriter.at(Buffer.alloc(64), 16);
   try {
     return { outcome: decodeLogsProto(buf, ctx) };
   } catch (err) {
@@ -62,10 +69,15 @@ function decode(
 }
 
 /** Decodes buf both ways and expects the same result; returns it. */
-function expectSameDecode(buf: Buffer, redactor: Redactor | undefined, maxAttributes = 256): Result {
+function expectSameDecode(
+  buf: Buffer,
+  redactor: Redactor | undefined,
+  maxAttributes = 256,
+  direct = false,
+): Result {
   const key = newBatchKey();
-  const js = decode(buf, key, redactor, false, maxAttributes);
-  const wasm = decode(buf, key, redactor, true, maxAttributes);
+  const js = decode(buf, key, redactor, false, maxAttributes, direct);
+  const wasm = decode(buf, key, redactor, true, maxAttributes, direct);
   if ('error' in js || 'error' in wasm) {
     expect(wasm).toEqual(js);
     return js;
@@ -248,8 +260,8 @@ describe('the WebAssembly log transcoder writes the JS decoder’s rows', () => 
   for (const [name, redactor] of REDACTORS) {
     it(`for generated requests, with ${name}`, () => {
       fc.assert(
-        fc.property(request, fc.constantFrom(256, 3), (req, maxAttributes) => {
-          expectSameDecode(encodeLogsProto(req), redactor, maxAttributes);
+        fc.property(request, fc.constantFrom(256, 3), fc.boolean(), (req, maxAttributes, direct) => {
+          expectSameDecode(encodeLogsProto(req), redactor, maxAttributes, direct);
         }),
         { numRuns: 400 },
       );
@@ -359,6 +371,100 @@ describe('the WebAssembly log transcoder writes the JS decoder’s rows', () => 
     for (const redactor of [undefined, new Redactor({ builtins: [...BUILTIN_NAMES], rules: [] })]) {
       for (const c of cases) expectSameDecode(request([c]), redactor);
     }
+  });
+
+  it('scans values as the JS path does: every scanHints() bit, and non-ASCII refused', () => {
+    const probe = new LogTranscoder();
+    fc.assert(
+      fc.property(text, (s) => {
+        const bytes = Buffer.from(s, 'utf8');
+        const found = probe.hints(bytes);
+        if (bytes.length !== s.length) {
+          expect(found).toBe(NOT_ASCII);
+          return;
+        }
+        expect(found).not.toBe(NOT_ASCII);
+        expect(found & scanHints(s)).toBe(scanHints(s));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('treats exactly the keys SENSITIVE_KEY matches as credential keys', () => {
+    const probe = new LogTranscoder();
+    const words = [
+      'password',
+      'passwd',
+      'secret',
+      'token',
+      'apikey',
+      'api_key',
+      'api-key',
+      'authorization',
+      'cookie',
+    ];
+    const near = ['passwords', 'tokens', 'api key', 'apikeys', 'pass', 'cookies', 'version', 'session', 'x'];
+    const key = fc
+      .tuple(
+        fc.string({ unit: fc.constantFrom(...'ab._-'.split('')), maxLength: 6 }),
+        fc.constantFrom(...words, ...near),
+        fc.boolean(),
+      )
+      .map(([head, word, upper]) => head + (upper ? word.toUpperCase() : word));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          key,
+          fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) }),
+        ),
+        (k) => {
+          expect(probe.credentialKey(Buffer.from(k, 'latin1')), k).toBe(SENSITIVE_KEY.test(k));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('leaves every record to the JS decoder once the module has failed, and loses none', () => {
+    const failing = new LogTranscoder();
+    const inner = failing as unknown as { wasm: { record(s: number, e: number): number } };
+    const real = inner.wasm;
+    let calls = 0;
+    // The exports object is frozen: a copy with a record() that fails on its fifth call.
+    inner.wasm = {
+      ...real,
+      record: (start: number, end: number): number => {
+        if (++calls === 5) throw new Error('simulated trap');
+        return real.record(start, end);
+      },
+    };
+    const records = Array.from({ length: 20 }, (_, i): LogRecord => ({
+      timeUnixNano: 1_700_000_000_000_000_000n + BigInt(i),
+      observedTimeUnixNano: 0n,
+      severityNumber: 9,
+      severityText: '',
+      body: { kind: 'string', value: `record ${i}` },
+      attributes: [{ key: 'n', value: { kind: 'int', value: BigInt(i) } }],
+      flags: 0,
+      traceId: new Uint8Array(0),
+      spanId: new Uint8Array(0),
+      eventName: '',
+    }));
+    const buf = encodeLogsProto({
+      resourceLogs: [{ scopeLogs: [{ logRecords: records }, { logRecords: records.slice(0, 5) }] }],
+    });
+    const key = newBatchKey();
+    const withFailure = (): DecodeOutcome =>
+      decodeLogsProto(buf, { ...decodeContext(key, RECEIVED, undefined), transcoder: failing });
+    const reference = decode(buf, key, undefined, false);
+    if (!('outcome' in reference)) throw new Error('the reference decode failed');
+    for (let i = 0; i < 2; i++) {
+      const got = withFailure();
+      expectSameBytes(got.tables.logs?.bytes, reference.outcome.tables.logs?.bytes, 'logs');
+      expect(got.accepted).toBe(25);
+    }
+    expect(failing.failure?.message).toBe('simulated trap');
+    expect(calls).toBe(5);
   });
 
   it('is the build of collector/wasm/log-transcoder.ts that is committed', async () => {

@@ -301,6 +301,16 @@ function sensitiveKey(ptr: usize, len: usize): bool {
   return false;
 }
 
+/** hints() of len bytes at ptr, for the tests that hold it to scanHints(). */
+export function valueHints(ptr: usize, len: usize): i32 {
+  return hints(ptr, len);
+}
+
+/** sensitiveKey() of len ASCII bytes at ptr, for the tests that hold it to SENSITIVE_KEY. */
+export function credentialKey(ptr: usize, len: usize): bool {
+  return sensitiveKey(ptr, len);
+}
+
 /** Whether a string value is stored as its bytes: ASCII and beyond every built-in rule's reach. */
 function keptAsBytes(ptr: usize, len: usize): bool {
   const h = hints(ptr, len);

@@ -58,6 +58,8 @@ interface Exports {
   setRow(row: number): void;
   lowestTs(): number;
   highestTs(): number;
+  valueHints(ptr: number, len: number): number;
+  credentialKey(ptr: number, len: number): number;
 }
 
 /** Rows the transcoder wrote for a request: how many and their timestamp range. */
@@ -77,10 +79,26 @@ export class LogTranscoder {
   private ids: RowIds | undefined;
   private writer: RowWriter | undefined;
   private rowsAtScope = 0;
+  private flushedRows = 0;
   private totals: TranscodedRows = { rows: 0, minTs: Infinity, maxTs: -Infinity };
+  /** Whether the current scope's records are offered to the module. */
+  private active = false;
+  /**
+   * Whether the module's row counter is in step with RowIds for this scope: from a
+   * successful scope() until the flush() after a failure, which hands the rows
+   * written before it back; from then on the JS decoder alone counts.
+   */
+  private scoped = false;
+  /**
+   * The first error the module threw (a trap would be a bug; memory.grow can fail
+   * under memory pressure). From then on every record is left to the JS decoder,
+   * rather than failing requests that the JS decoder can read.
+   */
+  failure: Error | undefined;
 
   constructor() {
-    const instance = new Wasm.Instance(MODULE, { env: { abort: transcoderAbort } });
+    // The module imports nothing (stub runtime, no assertions).
+    const instance = new Wasm.Instance(MODULE, {});
     this.wasm = instance.exports as unknown as Exports;
     this.base = this.wasm.heapBase();
     this.bytes = new Uint8Array(this.wasm.memory.buffer);
@@ -97,43 +115,55 @@ export class LogTranscoder {
     recvLo: number,
     recvHi: number,
   ): boolean {
-    if (buf.length > MAX_REQUEST_BYTES) return false;
+    this.active = false;
+    this.scoped = false;
+    this.ids = undefined;
+    this.writer = undefined;
+    if (buf.length > MAX_REQUEST_BYTES || this.failure) return false;
     const rules = redactor?.byteRules();
     if (rules === null) return false;
     this.inputAt = this.base;
     this.totals = { rows: 0, minTs: Infinity, maxTs: -Infinity };
     this.flushedRows = 0;
-    this.reserve(this.inputAt + buf.length);
-    this.bytes.set(buf, this.inputAt);
-    this.wasm.configure(
-      rules ? 1 : 0,
-      rules?.sensitiveKeys ? 1 : 0,
-      rules ? Math.min(rules.minLength, 0xffffffff) : 0xffffffff,
-      limits.maxAttributes,
-      recvLo,
-      recvHi,
-    );
-    return true;
+    return this.guard(() => {
+      this.reserve(this.inputAt + buf.length);
+      this.bytes.set(buf, this.inputAt);
+      this.wasm.configure(
+        rules ? 1 : 0,
+        rules?.sensitiveKeys ? 1 : 0,
+        rules ? Math.min(rules.minLength, 0xffffffff) : 0xffffffff,
+        limits.maxAttributes,
+        recvLo,
+        recvHi,
+      );
+      return true;
+    });
   }
 
   /** Starts a scope's records: rows get this prefix and ids from ids, and go to w. */
   scope(prefix: Buffer, ids: RowIds, w: RowWriter, requestBytes: number): void {
-    const prefixAt = align(this.inputAt + requestBytes);
-    this.outAt = align(prefixAt + prefix.length);
-    this.reserve(this.outAt + OUTPUT_BYTES);
-    this.bytes.set(prefix, prefixAt);
-    this.wasm.scope(
-      prefixAt,
-      prefix.length,
-      ids.lowByte,
-      ids.high,
-      ids.row,
-      this.outAt,
-      this.outAt + OUTPUT_BYTES,
-    );
     this.ids = ids;
     this.writer = w;
     this.rowsAtScope = ids.row;
+    this.scoped = false;
+    this.active = false;
+    if (this.failure) return;
+    this.scoped = this.active = this.guard(() => {
+      const prefixAt = align(this.inputAt + requestBytes);
+      this.outAt = align(prefixAt + prefix.length);
+      this.reserve(this.outAt + OUTPUT_BYTES);
+      this.bytes.set(prefix, prefixAt);
+      this.wasm.scope(
+        prefixAt,
+        prefix.length,
+        ids.lowByte,
+        ids.high,
+        ids.row,
+        this.outAt,
+        this.outAt + OUTPUT_BYTES,
+      );
+      return true;
+    });
   }
 
   /**
@@ -141,13 +171,17 @@ export class LogTranscoder {
    * must read it (call flush() first: rows keep their order and ids).
    */
   record(start: number, end: number): boolean {
+    if (!this.active) return false;
     const at = this.inputAt;
-    let res = this.wasm.record(at + start, at + end);
-    if (res === FULL && this.wasm.written() > 0) {
-      this.copyOut();
-      res = this.wasm.record(at + start, at + end);
-    }
-    return res === DONE;
+    // A record is written whole or not at all: a trap midway leaves the rows before it.
+    return this.guard(() => {
+      let res = this.wasm.record(at + start, at + end);
+      if (res === FULL && this.wasm.written() > 0) {
+        this.copyOut();
+        res = this.wasm.record(at + start, at + end);
+      }
+      return res === DONE;
+    });
   }
 
   /**
@@ -155,14 +189,14 @@ export class LogTranscoder {
    * RowIds; returns how many rows were transcoded since the last flush().
    */
   flush(): number {
+    if (!this.scoped) return 0;
     this.copyOut();
     if (this.ids) this.ids.row = this.wasm.nextRow();
+    if (!this.active) this.scoped = false;
     const rows = this.totals.rows - this.flushedRows;
     this.flushedRows = this.totals.rows;
     return rows;
   }
-
-  private flushedRows = 0;
 
   /** The rows transcoded for this request and their timestamp range (after the last flush()). */
   end(): TranscodedRows {
@@ -173,7 +207,7 @@ export class LogTranscoder {
 
   /** After the JS decoder wrote a record: the transcoder's rows continue from RowIds'. */
   resume(): void {
-    if (this.ids) {
+    if (this.ids && this.active) {
       this.wasm.setRow(this.ids.row);
       this.rowsAtScope = this.ids.row;
     }
@@ -195,6 +229,31 @@ export class LogTranscoder {
     this.wasm.drained();
   }
 
+  /** Runs fn; false once the module has thrown (this.failure), now or before. */
+  private guard(fn: () => boolean): boolean {
+    try {
+      return fn();
+    } catch (err) {
+      this.failure = err instanceof Error ? err : new Error(String(err));
+      this.active = false;
+      return false;
+    }
+  }
+
+  /** The module's byte scan of an attribute value or body (collector/src/redact/byte-hints.ts bits). */
+  hints(text: Uint8Array): number {
+    this.reserve(this.base + text.length);
+    this.bytes.set(text, this.base);
+    return this.wasm.valueHints(this.base, text.length);
+  }
+
+  /** Whether the module treats an ASCII attribute key as a credential key (builtins.ts SENSITIVE_KEY). */
+  credentialKey(key: Uint8Array): boolean {
+    this.reserve(this.base + key.length);
+    this.bytes.set(key, this.base);
+    return this.wasm.credentialKey(this.base, key.length) !== 0;
+  }
+
   private reserve(bytes: number): void {
     const memory = this.wasm.memory;
     const have = memory.buffer.byteLength;
@@ -205,8 +264,4 @@ export class LogTranscoder {
 
 function align(n: number): number {
   return (n + 15) & ~15;
-}
-
-function transcoderAbort(): never {
-  throw new Error('log transcoder aborted');
 }

@@ -1,7 +1,7 @@
 import { CoreErrors } from '@obshub/core';
 import type { Attributes } from '../otlp/attributes.ts';
 import { BUILTIN_NAMES, BUILTIN_RULES, REDACTED, SENSITIVE_KEY, type BuiltinRule } from './builtins.ts';
-import { scanHints } from './hints.ts';
+import { HINT, scanHints } from './hints.ts';
 
 /** A user rule from collector.redaction.rules. */
 export interface RedactionRuleConfig {
@@ -133,7 +133,10 @@ export class Redactor {
     this.ruleNames = [...names];
     this.minLength = Math.min(...builtins.map((r) => r.minLength));
     this.sensitiveKeys = config.builtins.includes('password-field');
-    this.byteChecks = { minLength: this.minLength, sensitiveKeys: this.sensitiveKeys };
+    const scanned = HINT.AT | HINT.DIGITS | HINT.WORD;
+    this.byteChecks = builtins.every((r) => r.hint !== 0 && (r.hint & ~scanned) === 0)
+      ? { minLength: this.minLength, sensitiveKeys: this.sensitiveKeys }
+      : null;
   }
 
   /**
@@ -145,7 +148,8 @@ export class Redactor {
     return this.userRules.length > 0 ? null : this.byteChecks;
   }
 
-  private readonly byteChecks: { minLength: number; sensitiveKeys: boolean };
+  /** null when a built-in's hint is not one of the bits the byte scans compute. */
+  private readonly byteChecks: { minLength: number; sensitiveKeys: boolean } | null;
 
   /** True when no rule is configured: callers may skip redaction altogether. */
   get empty(): boolean {
