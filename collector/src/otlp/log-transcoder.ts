@@ -247,6 +247,11 @@ export class LogTranscoder {
     return false;
   }
 
+  /*
+   * Probes of the module's checks for the tests that hold them to the JS path's. They use
+   * the memory of the request being decoded: never call them during a decode.
+   */
+
   /** The module's byte scan of an attribute value or body (collector/src/redact/byte-hints.ts bits). */
   hints(text: Uint8Array): number {
     this.reserve(this.base + text.length);
