@@ -62,9 +62,8 @@ interface Exports {
   credentialKey(ptr: number, len: number): number;
 }
 
-/** Rows the transcoder wrote for a request: how many and their timestamp range. */
-export interface TranscodedRows {
-  rows: number;
+/** The `timestamp` range (seconds) of the rows the transcoder wrote for a request. */
+export interface TranscodedRange {
   minTs: number;
   maxTs: number;
 }
@@ -73,14 +72,12 @@ export class LogTranscoder {
   private readonly wasm: Exports;
   private readonly base: number;
   private bytes: Uint8Array;
-  /** Where the current request's bytes sit in the module's memory (request offset 0). */
-  private inputAt = 0;
+  /** The request's bytes sit at base; they end here. */
+  private requestEnd = 0;
   private outAt = 0;
   private ids: RowIds | undefined;
   private writer: RowWriter | undefined;
-  private rowsAtScope = 0;
-  private flushedRows = 0;
-  private totals: TranscodedRows = { rows: 0, minTs: Infinity, maxTs: -Infinity };
+  private range: TranscodedRange = { minTs: Infinity, maxTs: -Infinity };
   /** Whether the current scope's records are offered to the module. */
   private active = false;
   /**
@@ -122,12 +119,10 @@ export class LogTranscoder {
     if (buf.length > MAX_REQUEST_BYTES || this.failure) return false;
     const rules = redactor?.byteRules();
     if (rules === null) return false;
-    this.inputAt = this.base;
-    this.totals = { rows: 0, minTs: Infinity, maxTs: -Infinity };
-    this.flushedRows = 0;
+    this.requestEnd = this.base + buf.length;
+    this.range = { minTs: Infinity, maxTs: -Infinity };
     return this.guard(() => {
-      this.reserve(this.inputAt + buf.length);
-      this.bytes.set(buf, this.inputAt);
+      this.placeAtBase(buf);
       this.wasm.configure(
         rules ? 1 : 0,
         rules?.sensitiveKeys ? 1 : 0,
@@ -141,15 +136,14 @@ export class LogTranscoder {
   }
 
   /** Starts a scope's records: rows get this prefix and ids from ids, and go to w. */
-  scope(prefix: Buffer, ids: RowIds, w: RowWriter, requestBytes: number): void {
+  scope(prefix: Buffer, ids: RowIds, w: RowWriter): void {
     this.ids = ids;
     this.writer = w;
-    this.rowsAtScope = ids.row;
     this.scoped = false;
     this.active = false;
     if (this.failure) return;
     this.scoped = this.active = this.guard(() => {
-      const prefixAt = align(this.inputAt + requestBytes);
+      const prefixAt = align(this.requestEnd);
       this.outAt = align(prefixAt + prefix.length);
       this.reserve(this.outAt + OUTPUT_BYTES);
       this.bytes.set(prefix, prefixAt);
@@ -172,7 +166,7 @@ export class LogTranscoder {
    */
   record(start: number, end: number): boolean {
     if (!this.active) return false;
-    const at = this.inputAt;
+    const at = this.base;
     // A record is written whole or not at all: a trap midway leaves the rows before it.
     // (try/catch here, not guard(): no closure per record on the hot path.)
     try {
@@ -192,28 +186,27 @@ export class LogTranscoder {
    * RowIds; returns how many rows were transcoded since the last flush().
    */
   flush(): number {
-    if (!this.scoped) return 0;
+    const ids = this.ids;
+    if (!this.scoped || !ids) return 0;
     this.copyOut();
-    if (this.ids) this.ids.row = this.wasm.nextRow();
+    // RowIds was last in step at scope() or resume(): the module's rows since are the new ones.
+    const next = this.wasm.nextRow();
+    const rows = next - ids.row;
+    ids.row = next;
     if (!this.active) this.scoped = false;
-    const rows = this.totals.rows - this.flushedRows;
-    this.flushedRows = this.totals.rows;
     return rows;
   }
 
-  /** The rows transcoded for this request and their timestamp range (after the last flush()). */
-  end(): TranscodedRows {
+  /** The timestamp range of the rows transcoded for this request (after the last flush()). */
+  end(): TranscodedRange {
     this.ids = undefined;
     this.writer = undefined;
-    return this.totals;
+    return this.range;
   }
 
   /** After the JS decoder wrote a record: the transcoder's rows continue from RowIds'. */
   resume(): void {
-    if (this.ids && this.active) {
-      this.wasm.setRow(this.ids.row);
-      this.rowsAtScope = this.ids.row;
-    }
+    if (this.ids && this.active) this.wasm.setRow(this.ids.row);
   }
 
   /** A record that falls back ends at flush(); FULL copies out mid-scope. */
@@ -224,11 +217,9 @@ export class LogTranscoder {
     w.ensure(n);
     w.buf.set(this.bytes.subarray(this.outAt, this.outAt + n), w.pos);
     w.pos += n;
-    const t = this.totals;
-    t.rows += this.wasm.nextRow() - this.rowsAtScope;
-    t.minTs = Math.min(t.minTs, this.wasm.lowestTs());
-    t.maxTs = Math.max(t.maxTs, this.wasm.highestTs());
-    this.rowsAtScope = this.wasm.nextRow();
+    const range = this.range;
+    range.minTs = Math.min(range.minTs, this.wasm.lowestTs());
+    range.maxTs = Math.max(range.maxTs, this.wasm.highestTs());
     this.wasm.drained();
   }
 
@@ -254,16 +245,20 @@ export class LogTranscoder {
 
   /** The module's byte scan of an attribute value or body (collector/src/redact/byte-hints.ts bits). */
   hints(text: Uint8Array): number {
-    this.reserve(this.base + text.length);
-    this.bytes.set(text, this.base);
+    this.placeAtBase(text);
     return this.wasm.valueHints(this.base, text.length);
   }
 
   /** Whether the module treats an ASCII attribute key as a credential key (builtins.ts SENSITIVE_KEY). */
   credentialKey(key: Uint8Array): boolean {
-    this.reserve(this.base + key.length);
-    this.bytes.set(key, this.base);
+    this.placeAtBase(key);
     return this.wasm.credentialKey(this.base, key.length) !== 0;
+  }
+
+  /** Copies bytes to where a request goes: the start of the memory this side lays out. */
+  private placeAtBase(bytes: Uint8Array): void {
+    this.reserve(this.base + bytes.length);
+    this.bytes.set(bytes, this.base);
   }
 
   private reserve(bytes: number): void {

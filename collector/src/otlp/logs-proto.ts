@@ -195,7 +195,7 @@ export function decodeLogsProto(buf: Buffer, ctx: DecodeContext): DecodeOutcome 
         } else r.skipType(wt);
       }
       const prefix = encodeLogPrefix(resource, scope, fingerprint);
-      t?.scope(prefix, ids, w, buf.length);
+      t?.scope(prefix, ids, w);
       for (let i = 0; i < bounds; i += 2) {
         const start = RECORD_BOUNDS[i] as number;
         const recEnd = RECORD_BOUNDS[i + 1] as number;
