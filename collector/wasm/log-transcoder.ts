@@ -153,10 +153,8 @@ export function scope(
   idHigh = high;
   row = firstRow;
   outStart = out;
-  outPos = out;
   outEnd = outLimit;
-  minTs = Infinity;
-  maxTs = -Infinity;
+  drained();
 }
 
 /** Bytes of rows written since scope() or the last drained(). */
@@ -318,6 +316,17 @@ function keptAsBytes(ptr: usize, len: usize): bool {
   return !redact || h == 0 || <u32>len < minLength;
 }
 
+/** Where attribute i of the current record is kept (ATTRS). */
+function attribute(i: i32): usize {
+  return ATTRS + <usize>(i * ATTR_BYTES);
+}
+
+/** Whether the attribute also goes to the numeric columns (an int or a double). */
+function isNumber(entry: usize): bool {
+  const kind = load<u32>(entry, 8);
+  return kind == KIND_INT || kind == KIND_DOUBLE;
+}
+
 /**
  * Reads the AnyValue of an attribute into entry; false if it is not one of the
  * common shapes.
@@ -380,7 +389,7 @@ function readValue(end: usize, entry: usize): bool {
 
 /** Reads one KeyValue ending at end into attribute n; false outside the common case. */
 function readAttribute(end: usize, n: i32): bool {
-  const entry = ATTRS + <usize>(n * ATTR_BYTES);
+  const entry = attribute(n);
   let keyPtr: usize = 0;
   let keyLen: usize = 0;
   let seen: u32 = 0;
@@ -457,6 +466,11 @@ function putDecimal(o: usize, n: u64): usize {
   return o + d;
 }
 
+/** An attribute's key as a RowBinary String. */
+function putKey(o: usize, entry: usize): usize {
+  return putBytes(o, <usize>load<u32>(entry, 0), <usize>load<u32>(entry, 4));
+}
+
 /** An attribute value's text as a RowBinary String. */
 function putValueText(o: usize, entry: usize): usize {
   const kind = load<u32>(entry, 8);
@@ -514,9 +528,8 @@ function httpStatus(count: i32): u32 {
   for (let pass = 0; pass < 2; pass++) {
     const key = pass == 0 ? 'http.response.status_code' : 'http.status_code';
     for (let i = 0; i < count; i++) {
-      const entry = ATTRS + <usize>(i * ATTR_BYTES);
-      const kind = load<u32>(entry, 8);
-      if ((kind != KIND_INT && kind != KIND_DOUBLE) || !keyIs(entry, key)) continue;
+      const entry = attribute(i);
+      if (!isNumber(entry) || !keyIs(entry, key)) continue;
       const n = load<f64>(entry, 24);
       return Math.floor(n) == n && n >= 100 && n <= 999 ? <u32>n : 0;
     }
@@ -696,30 +709,23 @@ export function record(start: usize, end: usize): i32 {
   o += 2;
 
   o = putVarint(o, <usize>count);
-  for (let i = 0; i < count; i++) {
-    const entry = ATTRS + <usize>(i * ATTR_BYTES);
-    o = putBytes(o, <usize>load<u32>(entry, 0), <usize>load<u32>(entry, 4));
-  }
+  for (let i = 0; i < count; i++) o = putKey(o, attribute(i));
   o = putVarint(o, <usize>count);
   let numbers: usize = 0;
   for (let i = 0; i < count; i++) {
-    const entry = ATTRS + <usize>(i * ATTR_BYTES);
+    const entry = attribute(i);
     o = putValueText(o, entry);
-    const kind = load<u32>(entry, 8);
-    if (kind == KIND_INT || kind == KIND_DOUBLE) numbers++;
+    if (isNumber(entry)) numbers++;
   }
   o = putVarint(o, numbers);
   for (let i = 0; i < count; i++) {
-    const entry = ATTRS + <usize>(i * ATTR_BYTES);
-    const kind = load<u32>(entry, 8);
-    if (kind == KIND_INT || kind == KIND_DOUBLE)
-      o = putBytes(o, <usize>load<u32>(entry, 0), <usize>load<u32>(entry, 4));
+    const entry = attribute(i);
+    if (isNumber(entry)) o = putKey(o, entry);
   }
   o = putVarint(o, numbers);
   for (let i = 0; i < count; i++) {
-    const entry = ATTRS + <usize>(i * ATTR_BYTES);
-    const kind = load<u32>(entry, 8);
-    if (kind == KIND_INT || kind == KIND_DOUBLE) {
+    const entry = attribute(i);
+    if (isNumber(entry)) {
       store<f64>(o, load<f64>(entry, 24));
       o += 8;
     }
