@@ -256,6 +256,22 @@ const request: fc.Arbitrary<LogsRequest> = fc
 
 const REDACTORS = redactionSettings();
 
+/** Record i of a plain run: its body, an INFO severity and one int attribute, no ids. */
+function numberedRecord(i: number, body: string, severityText: string): LogRecord {
+  return {
+    timeUnixNano: 1_700_000_000_000_000_000n + BigInt(i),
+    observedTimeUnixNano: 0n,
+    severityNumber: 9,
+    severityText,
+    body: { kind: 'string', value: body },
+    attributes: [{ key: 'n', value: { kind: 'int', value: BigInt(i) } }],
+    flags: 0,
+    traceId: new Uint8Array(0),
+    spanId: new Uint8Array(0),
+    eventName: '',
+  };
+}
+
 describe('the WebAssembly log transcoder writes the JS decoder’s rows', () => {
   for (const [name, redactor] of REDACTORS) {
     it(`for generated requests, with ${name}`, () => {
@@ -303,19 +319,10 @@ describe('the WebAssembly log transcoder writes the JS decoder’s rows', () => 
   });
 
   it('copies its output out when a scope’s rows outgrow it, keeping row order and ids', () => {
-    const records = Array.from({ length: 2500 }, (_, i): LogRecord => ({
-      timeUnixNano: 1_700_000_000_000_000_000n + BigInt(i),
-      observedTimeUnixNano: 0n,
-      severityNumber: 9,
-      severityText: 'INFO',
-      // Every 700th record is not ASCII: the JS decoder reads it between transcoded ones.
-      body: { kind: 'string', value: `${i % 700 === 0 ? 'é ' : ''}record ${i} ${'x'.repeat(900)}` },
-      attributes: [{ key: 'n', value: { kind: 'int', value: BigInt(i) } }],
-      flags: 0,
-      traceId: new Uint8Array(0),
-      spanId: new Uint8Array(0),
-      eventName: '',
-    }));
+    // Every 700th record is not ASCII: the JS decoder reads it between transcoded ones.
+    const records = Array.from({ length: 2500 }, (_, i) =>
+      numberedRecord(i, `${i % 700 === 0 ? 'é ' : ''}record ${i} ${'x'.repeat(900)}`, 'INFO'),
+    );
     const buf = encodeLogsProto({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] });
     const js = expectSameDecode(buf, undefined);
     expect('outcome' in js && js.outcome.tables.logs?.bytes.length).toBeGreaterThan(2 * 1024 * 1024);
@@ -438,18 +445,7 @@ describe('the WebAssembly log transcoder writes the JS decoder’s rows', () => 
         return real.record(start, end);
       },
     };
-    const records = Array.from({ length: 20 }, (_, i): LogRecord => ({
-      timeUnixNano: 1_700_000_000_000_000_000n + BigInt(i),
-      observedTimeUnixNano: 0n,
-      severityNumber: 9,
-      severityText: '',
-      body: { kind: 'string', value: `record ${i}` },
-      attributes: [{ key: 'n', value: { kind: 'int', value: BigInt(i) } }],
-      flags: 0,
-      traceId: new Uint8Array(0),
-      spanId: new Uint8Array(0),
-      eventName: '',
-    }));
+    const records = Array.from({ length: 20 }, (_, i) => numberedRecord(i, `record ${i}`, ''));
     const buf = encodeLogsProto({
       resourceLogs: [{ scopeLogs: [{ logRecords: records }, { logRecords: records.slice(0, 5) }] }],
     });
