@@ -138,7 +138,12 @@ async function main(): Promise<number> {
           const ev0 = await writerEvents(db);
           const threads0 = cpuByThread(clickhouse.pid);
           const cpu0 = cpuSecondsOf(clickhouse.pid);
-          const run = await insertLoop(items, seconds, 2, rowBinaryInsert(db, 'logs'));
+          const run = await insertLoop(
+            items,
+            { warmup: { rows: 0 }, timed: { seconds } },
+            2,
+            rowBinaryInsert(db, 'logs'),
+          );
           const cpu = cpuSecondsOf(clickhouse.pid) - cpu0;
           const threads1 = cpuByThread(clickhouse.pid);
           const ev1 = await writerEvents(db);

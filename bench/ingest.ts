@@ -7,7 +7,14 @@ import { runMain } from './lib/run-main.ts';
 import { cpuSecondsOf } from './lib/processes.ts';
 import { buildBatches, insertLoop, rowBinaryInsert, textInsert, type RawResult } from './lib/raw-insert.ts';
 import { detailsTable, summaryTable, type BenchResults, type BenchRound } from './lib/report.ts';
-import { dropDatabase, openDb, runIngest, throttle, type ScenarioContext } from './lib/scenarios.ts';
+import {
+  dropDatabase,
+  openDb,
+  runIngest,
+  throttle,
+  type IngestResult,
+  type ScenarioContext,
+} from './lib/scenarios.ts';
 import { decodeRowBinary, toJsonEachRow, toTabSeparated } from './lib/text-formats.ts';
 import { logsRequest } from './lib/workload.ts';
 
@@ -28,7 +35,12 @@ interface RawRuns {
   text?: NonNullable<BenchResults['rawText']>;
 }
 
-async function rawScenario(ctx: ScenarioContext, withText: boolean): Promise<RawRuns> {
+/**
+ * The raw reference, after the logs run of its round when there was one: the
+ * same rows as that run's warm-up untimed, then as many as its timed window,
+ * timed. Without a logs run: BENCH_WARMUP_SECONDS, then BENCH_RAW_SECONDS.
+ */
+async function rawScenario(ctx: ScenarioContext, withText: boolean, logs?: IngestResult): Promise<RawRuns> {
   const o = ctx.options;
   const requests: Buffer[] = [];
   for (let i = 0; i < o.distinctRequests; i++)
@@ -41,8 +53,16 @@ async function rawScenario(ctx: ScenarioContext, withText: boolean): Promise<Raw
       items: { body: Buffer; rows: number }[],
       insert: (body: Buffer) => Promise<void>,
     ): Promise<RawResult> => {
-      const cpu0 = cpuSecondsOf(ctx.clickhouse.pid);
-      const result = await insertLoop(items, o.rawSeconds, INSERT_CONCURRENCY, insert);
+      let cpu0 = 0;
+      const result = await insertLoop(
+        items,
+        logs
+          ? { warmup: { rows: logs.warmupItems }, timed: { rows: logs.items } }
+          : { warmup: { seconds: o.warmupSeconds }, timed: { seconds: o.rawSeconds } },
+        INSERT_CONCURRENCY,
+        insert,
+        () => (cpu0 = cpuSecondsOf(ctx.clickhouse.pid)),
+      );
       return { ...result, clickhouseCpuSeconds: cpuSecondsOf(ctx.clickhouse.pid) - cpu0 };
     };
     const rb = batches.map((b) => ({ body: b.rowBinary, rows: b.rows }));
@@ -133,7 +153,7 @@ async function main(): Promise<number> {
         'raw',
         async () => {
           // The text formats are context, measured once (in the last round).
-          const raw = await rawScenario(ctx, options.rawText && i === options.rounds);
+          const raw = await rawScenario(ctx, options.rawText && i === options.rounds, round.logs);
           round.rawRowBinary = raw.rowBinary;
           if (raw.text) results.rawText = raw.text;
         },

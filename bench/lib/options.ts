@@ -9,6 +9,7 @@ export interface BenchOptions {
   concurrency: number;
   recordsPerRequest: number;
   distinctRequests: number;
+  /** The raw reference's timed window when no logs run precedes it (else it inserts that run's rows). */
   rawSeconds: number;
   /**
    * Logs-then-raw pairs, run one after the other: the host's speed drifts by

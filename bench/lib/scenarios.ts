@@ -33,6 +33,8 @@ export interface IngestResult {
   /** First request sent until every acknowledged item is counted in ClickHouse. */
   seconds: number;
   items: number;
+  /** Items acknowledged (and counted in ClickHouse) during the untimed warm-up before the run. */
+  warmupItems: number;
   itemsPerSecond: number;
   /** Acknowledgements only (until the last 200). */
   ackItemsPerSecond: number;
@@ -185,6 +187,7 @@ export async function runIngest(ctx: ScenarioContext, s: IngestScenario): Promis
       wireBytesPerItem,
       seconds,
       items: run.ackedItems,
+      warmupItems: expected - run.ackedItems,
       itemsPerSecond: run.ackedItems / seconds,
       ackItemsPerSecond: run.ackedItems / Math.max(0.001, (run.lastAckAt - run.startedAt) / 1000),
       run,
