@@ -13,6 +13,7 @@ import {
   runIngest,
   throttle,
   type IngestResult,
+  waitForMerges,
   type ScenarioContext,
 } from './lib/scenarios.ts';
 import { decodeRowBinary, toJsonEachRow, toTabSeparated } from './lib/text-formats.ts';
@@ -62,6 +63,7 @@ async function rawScenario(ctx: ScenarioContext, withText: boolean, logs?: Inges
         INSERT_CONCURRENCY,
         insert,
         () => (cpu0 = cpuSecondsOf(ctx.clickhouse.pid)),
+        () => waitForMerges(db, 'logs'),
       );
       return { ...result, clickhouseCpuSeconds: cpuSecondsOf(ctx.clickhouse.pid) - cpu0 };
     };

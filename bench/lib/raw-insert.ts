@@ -88,7 +88,7 @@ export type InsertBudget = { rows: number } | { seconds: number };
  * logs run's row counts, so the reference does the same work on a table in the
  * same state: a table that starts empty has no merges to do yet, and a short
  * window leaves the merges of its last parts until after it ends, so a cold,
- * short window flatters the rate (docs/benchmarks.md, run Q). `windowStarts`
+ * short window flatters the rate (docs/benchmarks.md, runs Q-R). `windowStarts`
  * is called as the timed window opens (to sample CPU).
  */
 export async function insertLoop(
@@ -97,6 +97,8 @@ export async function insertLoop(
   concurrency: number,
   insert: (body: Buffer) => Promise<void>,
   windowStarts: () => void = () => undefined,
+  /** Ends each phase once its INSERTs are done (the benchmark waits for the table's merges). */
+  settle: () => Promise<void> = () => Promise.resolve(),
 ): Promise<RawResult> {
   let next = 0;
   const phase = async (budget: InsertBudget): Promise<RawResult> => {
@@ -118,6 +120,7 @@ export async function insertLoop(
       }
     };
     await Promise.all(Array.from({ length: concurrency }, lane));
+    await settle();
     const elapsed = (performance.now() - started) / 1000;
     return {
       rows,

@@ -75,6 +75,25 @@ export async function countRows(db: Db, table: string): Promise<number> {
   return Number(rows[0]?.c ?? 0);
 }
 
+/**
+ * Waits until no merge of the table is running (twice in a row, 25 ms apart).
+ * Both the logs run and the raw reference end their timed window here, so each
+ * pays for the merges its rows set off instead of leaving them to whoever
+ * comes next: where a large merge happens to fall otherwise decides a round.
+ */
+export async function waitForMerges(db: Db, table: string, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  while (quiet < 2) {
+    const rows = await db.query<{ c: string }>(
+      sql`SELECT count() AS c FROM system.merges WHERE database = ${db.database} AND table = ${table}`,
+    );
+    quiet = Number(rows[0]?.c ?? 0) === 0 ? quiet + 1 : 0;
+    if (Date.now() > deadline) throw new Error(`${table}: merges still running after ${timeoutMs} ms`);
+    if (quiet < 2) await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 async function waitForRows(db: Db, table: string, expected: number, timeoutMs = 180_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -148,6 +167,7 @@ export async function runIngest(ctx: ScenarioContext, s: IngestScenario): Promis
         throw new Error(`warm-up failed: ${warm.firstError}`);
       expected += warm.ackedItems;
       await waitForRows(db, table, expected);
+      await waitForMerges(db, table);
     }
     const collectorCpu0 = cpuOf(collector.pid);
     const threads0 = cpuByThread(collector.pid);
@@ -162,6 +182,7 @@ export async function runIngest(ctx: ScenarioContext, s: IngestScenario): Promis
     stopDuring = undefined;
     expected += run.ackedItems;
     await waitForRows(db, table, expected);
+    await waitForMerges(db, table);
     const visibleAt = Date.now();
     const collectorCpu = cpuOf(collector.pid);
     const collectorCpuSeconds =
