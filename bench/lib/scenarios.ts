@@ -30,7 +30,7 @@ export interface IngestResult {
   kind: 'logs' | 'metrics';
   concurrency: number;
   wireBytesPerItem: number;
-  /** First request sent until every acknowledged item is counted in ClickHouse. */
+  /** First request sent until every acknowledged item is counted in ClickHouse and no merge of the table runs. */
   seconds: number;
   items: number;
   /** Items acknowledged (and counted in ClickHouse) during the untimed warm-up before the run. */
