@@ -75,34 +75,41 @@ export async function countRows(db: Db, table: string): Promise<number> {
   return Number(rows[0]?.c ?? 0);
 }
 
+/** Polls `check` every 25 ms until it answers undefined; throws its last answer after timeoutMs. */
+async function pollUntil(check: () => Promise<string | undefined>, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const waiting = await check();
+    if (waiting === undefined) return;
+    if (Date.now() > deadline) throw new Error(`${waiting} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /**
  * Waits until no merge of the table is running (twice in a row, 25 ms apart).
  * Both the logs run and the raw reference end their timed window here, so each
  * pays for the merges its rows set off instead of leaving them to whoever
  * comes next: where a large merge happens to fall otherwise decides a round.
  */
-export async function waitForMerges(db: Db, table: string, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+export async function waitForMerges(db: Db, table: string): Promise<void> {
   let quiet = 0;
-  while (quiet < 2) {
+  await pollUntil(async () => {
     const rows = await db.query<{ c: string }>(
       sql`SELECT count() AS c FROM system.merges WHERE database = ${db.database} AND table = ${table}`,
     );
     quiet = Number(rows[0]?.c ?? 0) === 0 ? quiet + 1 : 0;
-    if (Date.now() > deadline) throw new Error(`${table}: merges still running after ${timeoutMs} ms`);
-    if (quiet < 2) await new Promise((r) => setTimeout(r, 25));
-  }
+    return quiet < 2 ? `${table}: merges still running` : undefined;
+  });
 }
 
-async function waitForRows(db: Db, table: string, expected: number, timeoutMs = 180_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/** Waits until the table holds `expected` rows and its merges are done (the end of a run or a warm-up). */
+async function waitForSettled(db: Db, table: string, expected: number): Promise<void> {
+  await pollUntil(async () => {
     const n = await countRows(db, table);
-    if (n >= expected) return n;
-    if (Date.now() > deadline)
-      throw new Error(`${table}: ${n} rows after ${timeoutMs} ms, expected ${expected}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+    return n >= expected ? undefined : `${table}: ${n} rows, expected ${expected},`;
+  });
+  await waitForMerges(db, table);
 }
 
 export async function dropDatabase(db: Db): Promise<void> {
@@ -166,8 +173,7 @@ export async function runIngest(ctx: ScenarioContext, s: IngestScenario): Promis
       if (warm.otherStatus > 0 || warm.networkErrors > 0)
         throw new Error(`warm-up failed: ${warm.firstError}`);
       expected += warm.ackedItems;
-      await waitForRows(db, table, expected);
-      await waitForMerges(db, table);
+      await waitForSettled(db, table, expected);
     }
     const collectorCpu0 = cpuOf(collector.pid);
     const threads0 = cpuByThread(collector.pid);
@@ -181,8 +187,7 @@ export async function runIngest(ctx: ScenarioContext, s: IngestScenario): Promis
     stopDuring?.();
     stopDuring = undefined;
     expected += run.ackedItems;
-    await waitForRows(db, table, expected);
-    await waitForMerges(db, table);
+    await waitForSettled(db, table, expected);
     const visibleAt = Date.now();
     const collectorCpu = cpuOf(collector.pid);
     const collectorCpuSeconds =
